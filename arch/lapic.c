@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+#include "arch/lapic.h"
+
+#include "arch/msr.h"
+#include "arch/tsc.h"
+#include "arch/x86.h"
+
+static bool x2apic;
+static uint64_t xapic_base = 0xfee00000;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+	if (x2apic)
+		return (uint32_t)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
+	return *(volatile uint32_t *)(xapic_base + reg);
+}
+
+static void lapic_write(uint32_t reg, uint32_t v)
+{
+	if (x2apic)
+		wrmsr(MSR_X2APIC_BASE + (reg >> 4), v);
+	else
+		*(volatile uint32_t *)(xapic_base + reg) = v;
+}
+
+bool lapic_x2apic(void) { return x2apic; }
+
+void lapic_setup(void)
+{
+	x2apic = cpuid(1, 0).ecx & (1u << 21);
+	xapic_base = rdmsr(MSR_IA32_APIC_BASE) & 0xffffff000ull;
+}
+
+void lapic_init(void)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_EN;
+
+	/* xAPIC → x2APIC is a legal transition with EN already set. */
+	wrmsr(MSR_IA32_APIC_BASE, base);
+	if (x2apic)
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_LVT_TIMER, 1u << 16); /* masked */
+	lapic_write(LAPIC_LVT_ERROR, 1u << 16);
+	lapic_write(LAPIC_SVR, 0x100 | 0xff);   /* enabled, spurious 0xff */
+}
+
+uint32_t lapic_id(void)
+{
+	uint32_t id = lapic_read(LAPIC_ID);
+
+	return x2apic ? id : id >> 24;
+}
+
+void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
+void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+	if (x2apic) {
+		wrmsr(MSR_X2APIC_BASE + (LAPIC_ICR >> 4),
+		      (uint64_t)apic_id << 32 | icr_low);
+		return;
+	}
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR, icr_low);
+	for (int i = 0; i < 100000 && (lapic_read(LAPIC_ICR) & ICR_BUSY); i++)
+		cpu_relax();
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* The hypervisor's physical memory: the page allocator behind a lock. */
+#ifndef ARCH_MM_H
+#define ARCH_MM_H
+
+#include <stdint.h>
+
+#include "arch/pmm.h"
+#include "boot/boot_info.h"
+
+int mm_init(const struct boot_info *bi);
+/* n zeroed, contiguous pages; 0 when memory is exhausted. */
+uint64_t page_alloc(uint64_t n);
+/* The same, below a physical limit (for tables CPUs read in 32-bit
+ * mode, or the real-mode AP trampoline). */
+uint64_t page_alloc_below(uint64_t n, uint64_t limit);
+void page_free(uint64_t pa, uint64_t n);
+uint64_t mm_free_pages(void);
+
+static inline void *phys_to_virt(uint64_t pa) { return (void *)pa; }
+static inline uint64_t virt_to_phys(const void *p) { return (uint64_t)p; }
+
+extern char __image_start[], __image_end[], __text_start[], __text_end[],
+	__rodata_start[], __rodata_end[], __data_start[], __bss_end[];
+
+#endif

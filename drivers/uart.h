@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* Host 16550 UART, polled output (the hypervisor's console). */
+#ifndef DRIVERS_UART_H
+#define DRIVERS_UART_H
+
+#include <stdint.h>
+
+void uart_init(uint16_t port, uint32_t baud);
+void uart_putc(uint16_t port, char c);
+
+#endif

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+#include "lib/cmdline.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/format.h"
+#include "lib/string.h"
+
+#define TOKEN_MAX 128
+
+void cmdline_defaults(struct hv_options *o)
+{
+	*o = (struct hv_options){
+		.console = CONSOLE_UART,
+		.console_port = 0x3f8,
+		.console_baud = 115200,
+		.loglevel = LOG_INFO,
+	};
+}
+
+/* Parses a decimal or 0x-prefixed hexadecimal number filling all of s. */
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return false;
+		v = v * base + d;
+		if (v > 0xffffffffu)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static const uint16_t com_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+
+static bool parse_uart_port(const char *v, uint16_t *port)
+{
+	uint32_t n;
+
+	if ((!strncmp(v, "com", 3) && v[3] >= '1' && v[3] <= '4' && !v[4]))
+		n = com_ports[v[3] - '1'];
+	else if (!strncmp(v, "ttyS", 4) && v[4] >= '0' && v[4] <= '3' && !v[5])
+		n = com_ports[v[4] - '0'];
+	else if (!parse_u32(v, &n) || n == 0 || n > 0xfff8)
+		return false;
+	*port = (uint16_t)n;
+	return true;
+}
+
+/* console=com1..com4 | ttyS0..ttyS3 | 0xPORT [,BAUD] | e9 | none */
+static bool opt_console(struct hv_options *o, char *v)
+{
+	char *comma = v;
+	uint32_t baud = o->console_baud;
+	uint16_t port;
+
+	if (!strcmp(v, "none")) {
+		o->console = CONSOLE_NONE;
+		return true;
+	}
+	if (!strcmp(v, "e9")) {
+		o->console = CONSOLE_E9;
+		return true;
+	}
+	while (*comma && *comma != ',')
+		comma++;
+	if (*comma) {
+		*comma = 0;
+		if (!parse_u32(comma + 1, &baud) || baud < 50 || baud > 115200 ||
+		    115200 % baud)
+			return false;
+	}
+	if (!parse_uart_port(v, &port))
+		return false;
+	o->console = CONSOLE_UART;
+	o->console_port = port;
+	o->console_baud = baud;
+	return true;
+}
+
+/* loglevel=0..7 | err | warn | info | debug */
+static bool opt_loglevel(struct hv_options *o, char *v)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} names[] = { { "err", LOG_ERR }, { "warn", LOG_WARN },
+		      { "info", LOG_INFO }, { "debug", LOG_DEBUG } };
+	uint32_t n;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(v, names[i].name)) {
+			o->loglevel = names[i].level;
+			return true;
+		}
+	}
+	if (!parse_u32(v, &n) || n > 7)
+		return false;
+	o->loglevel = (int)n;
+	return true;
+}
+
+/* crash=ud|pf|de|guard: raise a fault after boot to test the handlers. */
+static bool opt_crash(struct hv_options *o, char *v)
+{
+	static const char *const kinds[] = { "ud", "pf", "de", "guard" };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!strcmp(v, kinds[i])) {
+			str_copy(o->crash, v, sizeof(o->crash));
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct option {
+	const char *name;
+	bool (*set)(struct hv_options *o, char *value);
+} options[] = {
+	{ "console", opt_console },
+	{ "loglevel", opt_loglevel },
+	{ "crash", opt_crash },
+};
+
+static void report(cmdline_report_fn fn, void *ctx, const char *fmt,
+		   const char *a, const char *b)
+{
+	char msg[2 * TOKEN_MAX + 64];
+
+	if (fn) {
+		ksnprintf(msg, sizeof(msg), fmt, a, b);
+		fn(ctx, msg);
+	}
+}
+
+static int apply(char *tok, struct hv_options *o, cmdline_report_fn fn,
+		 void *ctx)
+{
+	char *val = tok;
+
+	while (*val && *val != '=')
+		val++;
+	if (*val)
+		*val++ = 0;
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (strcmp(tok, options[i].name))
+			continue;
+		if (options[i].set(o, val))
+			return 0;
+		report(fn, ctx, "cmdline: bad value '%s' for option '%s' ignored",
+		       val, tok);
+		return 1;
+	}
+	report(fn, ctx, "cmdline: unknown option '%s' ignored%s", tok, "");
+	return 1;
+}
+
+int cmdline_parse(const char *s, struct hv_options *o, cmdline_report_fn fn,
+		  void *ctx)
+{
+	char tok[TOKEN_MAX];
+	int problems = 0;
+
+	while (s && *s) {
+		size_t n = 0;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		while (s[n] && s[n] != ' ' && s[n] != '\t')
+			n++;
+		if (n >= sizeof(tok)) {
+			report(fn, ctx, "cmdline: option '%.32s...' too long, ignored",
+			       s, "");
+			problems++;
+		} else if (s[0] != '/') { /* GRUB may pass the image path */
+			memcpy(tok, s, n);
+			tok[n] = 0;
+			problems += apply(tok, o, fn, ctx);
+		}
+		s += n;
+	}
+	return problems;
+}

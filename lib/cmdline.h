@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* The hypervisor's own command line (from GRUB or the EFI load options).
+ * Pure: parses a string into struct hv_options, reporting problems through
+ * a callback. Unknown options and bad values are reported by name and
+ * ignored; the defaults stay in force. */
+#ifndef LIB_CMDLINE_H
+#define LIB_CMDLINE_H
+
+#include <stdint.h>
+
+enum console_kind { CONSOLE_UART, CONSOLE_E9, CONSOLE_NONE };
+
+enum log_level {
+	LOG_ERR = 3,
+	LOG_WARN = 4,
+	LOG_INFO = 6,
+	LOG_DEBUG = 7,
+};
+
+struct hv_options {
+	enum console_kind console;
+	uint16_t console_port; /* UART I/O base */
+	uint32_t console_baud;
+	int loglevel;          /* messages with level <= loglevel are shown */
+	char crash[16];        /* debug: fault to raise after boot ("" = none) */
+};
+
+typedef void (*cmdline_report_fn)(void *ctx, const char *msg);
+
+void cmdline_defaults(struct hv_options *o);
+
+/* Returns the number of problems reported (0 = all options understood). */
+int cmdline_parse(const char *s, struct hv_options *o,
+		  cmdline_report_fn report, void *ctx);
+
+#endif
