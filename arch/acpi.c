@@ -271,6 +271,10 @@ static void parse_table(struct walk *w, uint64_t pa)
 		parse_madt(w, t, pa);
 	else if (!memcmp(t, "FACP", 4))
 		parse_fadt(w, t, pa);
+	else if (!memcmp(t, "SSDT", 4) && !w->out->s5_valid &&
+		 !acpi_find_s5(t + HDR_LEN, rd32(t + 4) - HDR_LEN,
+			       &w->out->s5_typa, &w->out->s5_typb))
+		w->out->s5_valid = true; /* SeaBIOS keeps \_S5 in an SSDT */
 	else if (!memcmp(t, "MCFG", 4))
 		w->out->mcfg_pa = pa;
 	else if (!memcmp(t, "DMAR", 4))

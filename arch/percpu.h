@@ -4,6 +4,7 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,7 @@ struct cpu {
 	struct tss64 tss __attribute__((aligned(16)));
 	uint64_t vmxon_pa;
 	uint64_t vmx_tsc; /* TSC when this CPU reached VMX root */
+	bool locked_feature_control; /* firmware left it unlocked */
 	char vmx_error[160];
 	volatile int in_fatal;
 };

@@ -76,8 +76,10 @@ static void crash_test(const char *kind)
 
 static void report_cpu(const struct cpu *c)
 {
-	kprintf("cpu%u: VMX root mode (apic %u, VMXON region %#llx)\n", c->id,
-		c->apic_id, (unsigned long long)c->vmxon_pa);
+	kprintf("cpu%u: VMX root mode (apic %u, VMXON region %#llx%s)\n",
+		c->id, c->apic_id, (unsigned long long)c->vmxon_pa,
+		c->locked_feature_control ?
+			", IA32_FEATURE_CONTROL locked with VMX on" : "");
 }
 
 void ap_continue(void)

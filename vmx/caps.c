@@ -3,6 +3,13 @@
 
 #include "lib/format.h"
 
+enum vmx_fc_action vmx_feature_control_action(uint64_t fc)
+{
+	if (!(fc & 1))
+		return VMX_FC_LOCK;
+	return fc & (1u << 2) ? VMX_FC_READY : VMX_FC_DISABLED;
+}
+
 void vmx_caps_decode(const struct vmx_msrs *m, struct vmx_caps *c)
 {
 	*c = (struct vmx_caps){ 0 };

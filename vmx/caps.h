@@ -99,6 +99,14 @@ struct vmx_caps {
 	unsigned msr_list_max;
 };
 
+/* What IA32_FEATURE_CONTROL allows (SDM Vol. 3C, 24.7). */
+enum vmx_fc_action {
+	VMX_FC_READY,    /* locked with VMX outside SMX on */
+	VMX_FC_LOCK,     /* unlocked: set VMX outside SMX and lock it */
+	VMX_FC_DISABLED, /* locked with VMX off: firmware forbids VT-x */
+};
+enum vmx_fc_action vmx_feature_control_action(uint64_t fc);
+
 void vmx_caps_decode(const struct vmx_msrs *m, struct vmx_caps *c);
 
 static inline bool vmx_has_proc2(const struct vmx_caps *c, uint32_t bit)

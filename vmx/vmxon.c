@@ -75,18 +75,22 @@ static int check_feature_control(struct cpu *c)
 {
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 
-	if (!(fc & FEATURE_CONTROL_LOCK)) {
-		fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
-		wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
+	switch (vmx_feature_control_action(fc)) {
+	case VMX_FC_READY:
 		return 0;
+	case VMX_FC_LOCK:
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_LOCK |
+			      FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+		c->locked_feature_control = true;
+		return 0;
+	default:
+		return refuse(c, -EIO,
+			      "VT-x disabled by firmware: IA32_FEATURE_CONTROL "
+			      "is locked (%#llx) with VMX outside SMX off; "
+			      "enable virtualization in the firmware setup",
+			      (unsigned long long)fc);
 	}
-	if (fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)
-		return 0;
-	return refuse(c, -EIO,
-		      "VT-x disabled by firmware: IA32_FEATURE_CONTROL is "
-		      "locked (%#llx) with VMX outside SMX off; enable "
-		      "virtualization in the firmware setup",
-		      (unsigned long long)fc);
 }
 
 /* SDM Vol. 3D, A.7/A.8: bits set in FIXED0 must be 1, bits clear in

@@ -1,0 +1,11 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Runs the whole-system tests: `run.py [NAME-SUBSTRING...]`."""
+import sys
+
+import harness
+import test_boot  # noqa: F401  (registers tests)
+import test_console  # noqa: F401
+
+if __name__ == "__main__":
+    sys.exit(harness.main(sys.argv[1:]))

@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: MIT
+"""Boot an ISO headless in Bochs or QEMU and capture what it prints.
+
+Used by the system tests, the benchmarks and `make run`. Facts it relies on
+are in ../shared/TESTBED.md: Bochs needs the debugger's `c` command to run,
+an rfb display (no X), and ends with status 1 whatever happens, so runs are
+judged by their serial log; QEMU's isa-debug-exit gives (code << 1) | 1.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
+SEABIOS = "/usr/share/seabios/bios.bin"
+OVMF = "/usr/share/ovmf/OVMF.fd"
+
+
+class Run:
+    """The outcome of one emulator run."""
+
+    def __init__(self, workdir, status, timed_out, seconds, serial, e9, log):
+        self.workdir = workdir
+        self.status = status
+        self.timed_out = timed_out
+        self.seconds = seconds
+        self.serial = serial
+        self.e9 = e9
+        self.log = log
+
+    def lines(self, pattern, text=None):
+        """Lines of the console output matching a regular expression."""
+        rx = re.compile(pattern)
+        src = self.serial if text is None else text
+        return [l for l in src.splitlines() if rx.search(l)]
+
+    def tail(self, n=25):
+        out = self.serial if self.serial.strip() else self.e9
+        return "\n".join(out.splitlines()[-n:])
+
+
+def mkiso(out, elf, cmdline="", modules=(), rescue=False):
+    cmd = [os.path.join(ROOT, "tools", "mkiso"), "-o", out, "--cmdline", cmdline]
+    if rescue:
+        cmd.insert(1, "--rescue")
+    subprocess.run(cmd + [elf] + list(modules), check=True)
+    return out
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _fresh(workdir):
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
+
+
+def bochs(iso, workdir, cpus=1, model="corei7_haswell_4770", megs=256,
+          timeout=120, bios=BOCHS_BIOS, stop_when=None, echo=False):
+    """Runs Bochs until it exits, `timeout` seconds pass, or a line of the
+    serial log matches the regular expression `stop_when`."""
+    _fresh(workdir)
+    fast = ", options=fastboot" if bios == BOCHS_BIOS else ""
+    rc = f"""megs: {megs}
+romimage: file={bios}{fast}
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+cpu: model={model}, count={cpus}, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+clock: sync=none, time0=local
+com1: enabled=1, mode=file, dev=serial.txt
+port_e9_hack: enabled=1
+ata0-master: type=cdrom, path={os.path.abspath(iso)}, status=inserted
+boot: cdrom
+display_library: rfb, options="timeout=0"
+speaker: enabled=0
+sound: driver=dummy
+log: bochs.log
+"""
+    with open(os.path.join(workdir, "bochsrc"), "w") as f:
+        f.write(rc)
+    with open(os.path.join(workdir, "cmds"), "w") as f:
+        f.write("c\n")
+    return _watch(["bochs", "-q", "-f", "bochsrc", "-rc", "cmds"], workdir,
+                  timeout, "serial.txt", "stdout.txt", "bochs.log", stop_when,
+                  echo)
+
+
+def qemu(iso, workdir, smp=1, mem=256, timeout=60, uefi=False, machine="pc",
+         extra=(), serial_files=("serial.txt",), stop_when=None, echo=False,
+         kvm=False):
+    _fresh(workdir)
+    cmd = ["qemu-system-x86_64", "-M", machine, "-m", str(mem), "-smp",
+           str(smp), "-display", "none", "-no-reboot", "-cdrom",
+           os.path.abspath(iso), "-device",
+           "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-debugcon", "file:e9.txt"]
+    for s in serial_files:
+        cmd += ["-serial", "file:" + s if s else "null"]
+    if uefi:
+        cmd += ["-bios", OVMF]
+    if kvm:
+        cmd += ["-enable-kvm", "-cpu", "host,+vmx"]
+    cmd += list(extra)
+    return _watch(cmd, workdir, timeout, serial_files[0] or "serial.txt",
+                  "e9.txt", "qemu.log", stop_when, echo)
+
+
+def kvm_has_nested_vmx():
+    """True when this host's KVM can give a guest VT-x."""
+    try:
+        with open("/sys/module/kvm_intel/parameters/nested") as f:
+            return f.read().strip() in ("Y", "1") and os.access("/dev/kvm",
+                                                                os.W_OK)
+    except OSError:
+        return False
+
+
+def _watch(cmd, workdir, timeout, serial, e9, log, stop_when, echo=False):
+    t0 = time.monotonic()
+    with open(os.path.join(workdir, "stdout.txt"), "wb") as out, \
+            open(os.path.join(workdir, "stderr.txt"), "wb") as err:
+        p = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL,
+                             stdout=out, stderr=err, start_new_session=True)
+        timed_out = False
+        rx = re.compile(stop_when) if stop_when else None
+        shown = 0
+        while True:
+            done = p.poll() is not None
+            text = _read(os.path.join(workdir, serial)) if rx or echo else ""
+            if echo and len(text) > shown:
+                sys.stdout.write(text[shown:])
+                sys.stdout.flush()
+                shown = len(text)
+            if done or (rx and rx.search(text)):
+                break
+            if time.monotonic() - t0 > timeout:
+                timed_out = True
+                break
+            time.sleep(0.1)
+        if p.poll() is None:
+            os.killpg(p.pid, 9)
+            p.wait()
+    seconds = time.monotonic() - t0
+    return Run(workdir, p.returncode, timed_out, seconds,
+               _read(os.path.join(workdir, serial)),
+               _read(os.path.join(workdir, e9)),
+               _read(os.path.join(workdir, log)))
+
+
+if __name__ == "__main__":
+    # tools/emu.py bochs|qemu ISO [CPUS]: a quick manual run.
+    kind, iso = sys.argv[1], sys.argv[2]
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    wd = os.path.join(ROOT, "build", "emu-manual")
+    r = bochs(iso, wd, cpus=n) if kind == "bochs" else qemu(iso, wd, smp=n)
+    print(r.serial or r.e9)
+    print(f"[status {r.status}, {r.seconds:.1f} s{', timed out' if r.timed_out else ''}]")
