@@ -89,8 +89,8 @@ static bool rsdp_valid(const uint8_t *r, uint32_t len)
 	if (len < 20 || memcmp(r, "RSD PTR ", 8) || acpi_checksum(r, 20))
 		return false;
 	if (r[15] >= 2) {
-		uint32_t xlen = rd32(r + 20);
-		if (len < 36 || xlen < 36 || xlen > len ||
+		uint32_t xlen = len < 36 ? 0 : rd32(r + 20); /* read in bounds */
+		if (xlen < 36 || xlen > len ||
 		    acpi_checksum(r, xlen))
 			return false;
 	}

@@ -48,6 +48,17 @@ static bool overlaps(uint64_t s, uint64_t e, const struct pmm_range *r,
 	return false;
 }
 
+/* Does [s, e) touch memory the map calls anything but usable? */
+static bool touches_unusable(uint64_t s, uint64_t e, const struct bi_mem *mem,
+			     unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (mem[i].type != BI_MEM_USABLE && s < mem[i].base + mem[i].len &&
+		    mem[i].base < e)
+			return true;
+	return false;
+}
+
 /* Highest page frame of usable memory, and a place for the bitmap. */
 static uint64_t find_bitmap_home(const struct bi_mem *mem, unsigned n_mem,
 				 const struct pmm_range *res, unsigned n_res,
@@ -63,7 +74,8 @@ static uint64_t find_bitmap_home(const struct bi_mem *mem, unsigned n_mem,
 			s = PMM_LOW_LIMIT;
 		e = down(mem[i].base + mem[i].len) * PAGE_SIZE;
 		for (; s + bytes <= e; s += PAGE_SIZE)
-			if (!overlaps(s, s + bytes, res, n_res))
+			if (!overlaps(s, s + bytes, res, n_res) &&
+			    !touches_unusable(s, s + bytes, mem, n_mem))
 				return s;
 	}
 	return 0;
@@ -132,7 +144,7 @@ static uint64_t free_run(const struct pmm *p, uint64_t pfn, uint64_t want,
 uint64_t pmm_alloc_range(struct pmm *p, uint64_t npages, uint64_t align,
 			 uint64_t min, uint64_t max)
 {
-	uint64_t lo = up(min), hi = down(max), pfn;
+	uint64_t lo = down(min) + (min % PAGE_SIZE != 0), hi = down(max), pfn;
 
 	if (!npages || !align || (align & (align - 1)))
 		return 0;
@@ -141,7 +153,7 @@ uint64_t pmm_alloc_range(struct pmm *p, uint64_t npages, uint64_t align,
 	if (lo == 0)
 		lo = 1;
 	pfn = (lo + align - 1) & ~(align - 1);
-	while (pfn + npages <= hi) {
+	while (pfn <= hi && npages <= hi - pfn) { /* no wrap */
 		uint64_t run;
 
 		if (!p->bitmap[pfn / BITS] && !(pfn % BITS) && align <= BITS) {

@@ -93,7 +93,7 @@ static int tag_mmap(struct parser *p, const uint8_t *t, uint32_t size,
 	if (esize < 24 || esize % 8)
 		return fail(p, "bad memory map entry size", 6, off);
 	p->bi->n_mem = 0;
-	for (uint32_t e = 16; e + esize <= size; e += esize) {
+	for (uint32_t e = 16; esize <= size - e; e += esize) { /* no wrap */
 		uint64_t base = rd64(t + e), len = rd64(t + e + 8);
 		struct bi_mem *m;
 

@@ -5,6 +5,7 @@
 
 #define IDX(va, level) (((va) >> (12 + 9 * ((level)-1))) & 0x1ff)
 #define VA_LIMIT (1ull << 48)
+#define PA_LIMIT (1ull << 52)
 
 static uint64_t *table(const struct pt *pt, uint64_t pa)
 {
@@ -129,7 +130,8 @@ static void set_leaf(struct pt *pt, uint64_t *e, uint64_t pa, uint64_t flags,
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint64_t flags)
 {
-	if (!range_ok(va, size) || (pa & 0xfff) || !(flags & pt->fmt->present))
+	if (!range_ok(va, size) || (pa & 0xfff) || pa > PA_LIMIT - size ||
+	    !(flags & pt->fmt->present))
 		return -EINVAL;
 	while (size) {
 		unsigned level = pick_level(pt, va, pa, size);

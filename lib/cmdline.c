@@ -85,11 +85,13 @@ static bool opt_console(struct hv_options *o, char *v)
 	if (*comma) {
 		*comma = 0;
 		if (!parse_u32(comma + 1, &baud) || baud < 50 || baud > 115200 ||
-		    115200 % baud)
+		    115200 % baud || !parse_uart_port(v, &port)) {
+			*comma = ','; /* the report quotes the whole value */
 			return false;
-	}
-	if (!parse_uart_port(v, &port))
+		}
+	} else if (!parse_uart_port(v, &port)) {
 		return false;
+	}
 	o->console = CONSOLE_UART;
 	o->console_port = port;
 	o->console_baud = baud;
@@ -189,11 +191,13 @@ int cmdline_parse(const char *s, struct hv_options *o, cmdline_report_fn fn,
 			break;
 		while (s[n] && s[n] != ' ' && s[n] != '\t')
 			n++;
-		if (n >= sizeof(tok)) {
+		if (s[0] == '/') {
+			/* GRUB may pass the image path: not an option */
+		} else if (n >= sizeof(tok)) {
 			report(fn, ctx, "cmdline: option '%.32s...' too long, ignored",
 			       s, "");
 			problems++;
-		} else if (s[0] != '/') { /* GRUB may pass the image path */
+		} else {
 			memcpy(tok, s, n);
 			tok[n] = 0;
 			problems += apply(tok, o, fn, ctx);

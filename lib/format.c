@@ -99,6 +99,9 @@ static void emit_number(struct sink *s, const struct spec *sp, uint64_t v,
 		while (prefix[plen])
 			plen++;
 	zeros = sp->prec > nd ? sp->prec - nd : 0;
+	/* '#' with 'o' only adds a zero when the digits lack a leading one. */
+	if (base == 8 && sp->alt && !zeros && (!nd || tmp[nd - 1] != '0'))
+		zeros = 1;
 	total = nd + zeros + plen + (sign != 0);
 	if (sp->zero && !sp->left && sp->prec < 0 && sp->width > total) {
 		zeros += sp->width - total;
@@ -174,6 +177,8 @@ static void emit_conv(struct sink *s, struct spec *sp, char conv, va_list *ap)
 	uint64_t u;
 	int64_t i;
 
+	if (conv != 'd' && conv != 'i') /* '+' and ' ' are for signed only */
+		sp->plus = sp->space = false;
 	switch (conv) {
 	case 'd':
 	case 'i':
@@ -186,7 +191,7 @@ static void emit_conv(struct sink *s, struct spec *sp, char conv, va_list *ap)
 		break;
 	case 'o':
 		u = fetch_unsigned(sp, ap);
-		emit_number(s, sp, u, false, 8, false, sp->alt && u ? "0" : 0);
+		emit_number(s, sp, u, false, 8, false, 0);
 		break;
 	case 'x':
 	case 'X':

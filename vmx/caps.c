@@ -37,7 +37,7 @@ void vmx_caps_decode(const struct vmx_msrs *m, struct vmx_caps *c)
 	c->msr_list_max = 512 * (((m->misc >> 25) & 7) + 1);
 }
 
-static const char *yn(bool b) { return b ? "yes" : "no"; }
+static const char *yes_no(bool b) { return b ? "yes" : "no"; }
 
 struct out {
 	char *buf;
@@ -63,19 +63,21 @@ static void report_ept(struct out *o, const struct vmx_caps *c)
 	uint64_t e = c->ept_vpid;
 	bool ept = vmx_has_proc2(c, PROC2_EPT);
 
-	line(o, "vmx: EPT %s", yn(ept));
+	line(o, "vmx: EPT %s", yes_no(ept));
 	if (ept)
 		line(o, ": 4-level %s, WB %s, UC %s, 2M pages %s, 1G pages %s, "
 			"A/D bits %s, execute-only %s, INVEPT single %s all %s",
-		     yn(e & EPT_CAP_WALK4), yn(e & EPT_CAP_WB), yn(e & EPT_CAP_UC),
-		     yn(e & EPT_CAP_2M), yn(e & EPT_CAP_1G), yn(e & EPT_CAP_AD),
-		     yn(e & EPT_CAP_EXEC_ONLY), yn(e & EPT_CAP_INVEPT_SINGLE),
-		     yn(e & EPT_CAP_INVEPT_ALL));
-	line(o, "\nvmx: VPID %s", yn(vmx_has_proc2(c, PROC2_VPID)));
+		     yes_no(e & EPT_CAP_WALK4), yes_no(e & EPT_CAP_WB),
+		     yes_no(e & EPT_CAP_UC), yes_no(e & EPT_CAP_2M),
+		     yes_no(e & EPT_CAP_1G), yes_no(e & EPT_CAP_AD),
+		     yes_no(e & EPT_CAP_EXEC_ONLY),
+		     yes_no(e & EPT_CAP_INVEPT_SINGLE),
+		     yes_no(e & EPT_CAP_INVEPT_ALL));
+	line(o, "\nvmx: VPID %s", yes_no(vmx_has_proc2(c, PROC2_VPID)));
 	if (vmx_has_proc2(c, PROC2_VPID))
 		line(o, ": INVVPID %s, address %s, single %s, all %s",
-		     yn(e & VPID_CAP_INVVPID), yn(e & VPID_CAP_ADDR),
-		     yn(e & VPID_CAP_SINGLE), yn(e & VPID_CAP_ALL));
+		     yes_no(e & VPID_CAP_INVVPID), yes_no(e & VPID_CAP_ADDR),
+		     yes_no(e & VPID_CAP_SINGLE), yes_no(e & VPID_CAP_ALL));
 	line(o, "\n");
 }
 
@@ -90,11 +92,11 @@ int vmx_caps_report(const struct vmx_caps *c, uint64_t tsc_khz, char *buf,
 	line(&o, "vmx: VMCS revision %#x, %u bytes, memory type %s, "
 		 "true controls %s\n",
 	     c->revision, c->vmcs_size, c->vmcs_memtype == 6 ? "WB" : "UC",
-	     yn(c->true_ctls));
+	     yes_no(c->true_ctls));
 	report_ept(&o, c);
 	line(&o, "vmx: unrestricted guest %s\n",
-	     yn(vmx_has_proc2(c, PROC2_UNRESTRICTED)));
-	line(&o, "vmx: preemption timer %s", yn(timer));
+	     yes_no(vmx_has_proc2(c, PROC2_UNRESTRICTED)));
+	line(&o, "vmx: preemption timer %s", yes_no(timer));
 	if (timer)
 		line(&o, ": 1 tick per 2^%u TSC cycles (%llu kHz)",
 		     c->preempt_shift,
@@ -102,19 +104,20 @@ int vmx_caps_report(const struct vmx_caps *c, uint64_t tsc_khz, char *buf,
 	line(&o, "\nvmx: APIC virtualization: TPR shadow %s, APIC accesses "
 		 "%s, x2APIC mode %s, register virtualization %s, "
 		 "virtual-interrupt delivery %s, posted interrupts %s\n",
-	     yn(c->proc1 & PROC_TPR_SHADOW),
-	     yn(vmx_has_proc2(c, PROC2_VIRT_APIC_ACCESS)),
-	     yn(vmx_has_proc2(c, PROC2_VIRT_X2APIC)),
-	     yn(vmx_has_proc2(c, PROC2_APIC_REG_VIRT)),
-	     yn(vmx_has_proc2(c, PROC2_VIRT_INTR_DELIVERY)),
-	     yn(c->pin1 & PIN_POSTED_INTR));
+	     yes_no(c->proc1 & PROC_TPR_SHADOW),
+	     yes_no(vmx_has_proc2(c, PROC2_VIRT_APIC_ACCESS)),
+	     yes_no(vmx_has_proc2(c, PROC2_VIRT_X2APIC)),
+	     yes_no(vmx_has_proc2(c, PROC2_APIC_REG_VIRT)),
+	     yes_no(vmx_has_proc2(c, PROC2_VIRT_INTR_DELIVERY)),
+	     yes_no(c->pin1 & PIN_POSTED_INTR));
 	line(&o, "vmx: VMCS shadowing %s, VM functions %s, PML %s, EPT #VE "
 		 "%s, monitor trap flag %s, descriptor-table exiting %s, "
 		 "virtual NMIs %s\n",
-	     yn(vmx_has_proc2(c, PROC2_VMCS_SHADOW)),
-	     yn(vmx_has_proc2(c, PROC2_VMFUNC)), yn(vmx_has_proc2(c, PROC2_PML)),
-	     yn(vmx_has_proc2(c, PROC2_EPT_VE)), yn(c->proc1 & PROC_MTF),
-	     yn(vmx_has_proc2(c, PROC2_DESC_TABLE_EXIT)),
-	     yn(c->pin1 & PIN_VIRTUAL_NMI));
+	     yes_no(vmx_has_proc2(c, PROC2_VMCS_SHADOW)),
+	     yes_no(vmx_has_proc2(c, PROC2_VMFUNC)),
+	     yes_no(vmx_has_proc2(c, PROC2_PML)),
+	     yes_no(vmx_has_proc2(c, PROC2_EPT_VE)), yes_no(c->proc1 & PROC_MTF),
+	     yes_no(vmx_has_proc2(c, PROC2_DESC_TABLE_EXIT)),
+	     yes_no(c->pin1 & PIN_VIRTUAL_NMI));
 	return o.len;
 }
