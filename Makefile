@@ -27,15 +27,23 @@ BOOT_SRCS    := boot/entry.S boot/mb2_entry.c boot/multiboot2.c boot/start.c
 ARCH_SRCS    := arch/acpi.c arch/cpu.c arch/isr.S arch/lapic.c arch/mm.c \
 	arch/paging.c arch/platform.c arch/pmm.c arch/power.c arch/smp.c \
 	arch/trampoline.S arch/trap.c arch/tsc.c
-VMX_SRCS     := vmx/caps.c vmx/vmxon.c
-EPT_SRCS     := ept/pt.c
-DRIVERS_SRCS := drivers/uart.c
+VMX_SRCS     := vmx/caps.c vmx/controls.c vmx/cpuid.c vmx/decode.c \
+	vmx/entry.S vmx/entry_check.c vmx/entry_fail.c vmx/exit.c \
+	vmx/exit_cpuid.c vmx/exit_cr.c vmx/exit_io.c vmx/exit_misc.c \
+	vmx/exit_msr.c vmx/exit_table.c vmx/exit_vmcall.c vmx/guest.c \
+	vmx/gwalk.c vmx/inject.c vmx/switch.c vmx/vmcs.c vmx/vmxon.c
+EPT_SRCS     := ept/gpa.c ept/pt.c ept/violation.c
+SCHED_SRCS   := sched/run.c
+DRIVERS_SRCS := drivers/pio.c drivers/testdev.c drivers/uart.c \
+	drivers/vdebug.c drivers/vuart.c
+GUESTS_SRCS  := guests/board.c guests/config.c guests/loader.c \
+	guests/mbinfo.c guests/vm.c
 LIB_SRCS     := lib/cmdline.c lib/console.c lib/format.c lib/string.c
 HV_SRCS := $(BOOT_SRCS) $(ARCH_SRCS) $(VMX_SRCS) $(EPT_SRCS) \
-	$(DRIVERS_SRCS) $(LIB_SRCS)
+	$(SCHED_SRCS) $(DRIVERS_SRCS) $(GUESTS_SRCS) $(LIB_SRCS)
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 
-all: $(BUILD)/hv.elf
+all: $(BUILD)/hv.elf guests
 
 $(BUILD)/hv/%.o: %
 	@mkdir -p $(dir $@)
@@ -47,6 +55,51 @@ $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
 	@$(CC) $(HV_CFLAGS) $(HV_LDFLAGS) $(HV_OBJS) -o $@
 
 -include $(HV_OBJS:.o=.d)
+
+# ---- guest programs (32-bit multiboot kernels and a real-mode binary) ------
+GUEST_CFLAGS := -m32 -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic \
+	-fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-mgeneral-regs-only -mno-sse -mno-mmx --param=min-pagesize=0 \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes \
+	-Wno-format-zero-length -I.
+GUEST_LIB := guests/lib/guest.c guests/lib/mbinfo.c guests/lib/libgcc.c \
+	guests/lib/isr.S lib/format.c lib/string.c
+GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guests/%.o,$(GUEST_LIB))
+GUEST_ELFS := selftest isolation mb1info bench
+GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_ELFS)) \
+	$(BUILD)/guests/realmode.bin
+
+guests: $(GUESTS)
+
+$(BUILD)/guests/%.o: %
+	@mkdir -p $(dir $@)
+	@echo "  CC32    $<"
+	@$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guests/entry-mb1.o: guests/lib/entry.S
+	@mkdir -p $(dir $@)
+	@$(CC) $(GUEST_CFLAGS) -DMULTIBOOT1 -c $< -o $@
+
+$(BUILD)/guests/entry-mb2.o: guests/lib/entry.S
+	@mkdir -p $(dir $@)
+	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+# mb1info is the multiboot v1 guest; the others use multiboot2.
+guest_entry = $(BUILD)/guests/entry-$(if $(filter mb1info,$(1)),mb1,mb2).o
+
+$(BUILD)/guests/%.elf: $$(BUILD)/guests/guests/$$*/$$*.c.o $(GUEST_LIB_OBJS) \
+		$$(call guest_entry,$$*) guests/lib/guest.ld
+	@echo "  LD32    $@"
+	@ld -m elf_i386 -z noexecstack --no-warn-rwx-segments \
+		-T guests/lib/guest.ld -o $@ $(call guest_entry,$*) \
+		$(BUILD)/guests/guests/$*/$*.c.o $(GUEST_LIB_OBJS)
+
+$(BUILD)/guests/realmode.bin: $(BUILD)/guests/guests/realmode/realmode.S.o
+	@echo "  LD16    $@"
+	@ld -m elf_i386 -Ttext 0 --oformat binary -o $@ $<
+
+-include $(GUEST_LIB_OBJS:.o=.d)
+.SECONDARY:
 
 # ---- images ---------------------------------------------------------------
 CMDLINE ?= loglevel=info
@@ -69,7 +122,8 @@ UNIT_acpi      := arch/acpi.c lib/format.c
 UNIT_pmm       := arch/pmm.c
 UNIT_pt        := ept/pt.c
 UNIT_vmxcaps   := vmx/caps.c lib/format.c
-UNIT_TESTS := format cmdline mb2 acpi pmm pt vmxcaps
+UNIT_config    := guests/config.c lib/format.c
+UNIT_TESTS := format cmdline mb2 acpi pmm pt vmxcaps config
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $$(UNIT_$$*)
@@ -101,4 +155,4 @@ run: deps all
 clean:
 	rm -rf $(BUILD) bench/results.json
 
-.PHONY: all iso unit deps system test bench run clean
+.PHONY: all guests iso unit deps system test bench run clean

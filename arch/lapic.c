@@ -5,7 +5,16 @@
 #include "arch/tsc.h"
 #include "arch/x86.h"
 
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+#define LVT_MASKED (1u << 16)
+#define LVT_TSC_DEADLINE (2u << 17)
+#define MSR_TSC_DEADLINE 0x6e0
+
 static bool x2apic;
+static bool tsc_deadline;
+static uint64_t timer_khz; /* one-shot mode: LAPIC timer ticks per ms */
 static uint64_t xapic_base = 0xfee00000;
 
 static uint32_t lapic_read(uint32_t reg)
@@ -65,4 +74,39 @@ void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	lapic_write(LAPIC_ICR, icr_low);
 	for (int i = 0; i < 100000 && (lapic_read(LAPIC_ICR) & ICR_BUSY); i++)
 		cpu_relax();
+}
+
+void lapic_timer_setup(void)
+{
+	uint64_t t0;
+	uint32_t left;
+
+	tsc_deadline = cpuid(1, 0).ecx & (1u << 24);
+	if (tsc_deadline)
+		return;
+	lapic_write(LAPIC_TIMER_DIV, 0xb); /* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+	t0 = rdtsc();
+	udelay(1000);
+	left = lapic_read(LAPIC_TIMER_CUR);
+	timer_khz = (0xffffffffu - left) * tsc_khz / ((rdtsc() - t0) ?: 1);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
+void lapic_timer_at(uint64_t tsc)
+{
+	uint64_t now, ticks;
+
+	if (tsc_deadline) {
+		lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);
+		wrmsr(MSR_TSC_DEADLINE, tsc ? tsc : 1);
+		return;
+	}
+	now = rdtsc();
+	ticks = tsc > now ? (tsc - now) * timer_khz / tsc_khz + 1 : 1;
+	lapic_write(LAPIC_TIMER_DIV, 0xb);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, ticks > 0xffffffffu ? 0xffffffffu :
+							    (uint32_t)ticks);
 }

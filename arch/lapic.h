@@ -33,4 +33,11 @@ bool lapic_x2apic(void);
 void lapic_eoi(void);
 void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 
+#define VEC_TIMER 0xf0
+/* Boot CPU, after the TSC rate is known: picks TSC-deadline mode, or
+ * calibrates the one-shot count against the TSC. */
+void lapic_timer_setup(void);
+/* Raises VEC_TIMER at (or shortly after) TSC value tsc on this CPU. */
+void lapic_timer_at(uint64_t tsc);
+
 #endif

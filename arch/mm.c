@@ -45,17 +45,27 @@ int mm_init(const struct boot_info *bi)
 	return 0;
 }
 
-uint64_t page_alloc_below(uint64_t n, uint64_t limit)
+static uint64_t alloc(uint64_t n, uint64_t align, uint64_t limit)
 {
 	uint64_t pa;
 
 	spin_lock(&lock);
-	pa = pmm_alloc_range(&pmm, n, 1,
+	pa = pmm_alloc_range(&pmm, n, align,
 			     limit <= PMM_LOW_LIMIT ? 0 : PMM_LOW_LIMIT, limit);
 	spin_unlock(&lock);
 	if (pa)
 		memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
 	return pa;
+}
+
+uint64_t page_alloc_below(uint64_t n, uint64_t limit)
+{
+	return alloc(n, 1, limit);
+}
+
+uint64_t page_alloc_aligned(uint64_t n, uint64_t align)
+{
+	return alloc(n, align, ~0ull);
 }
 
 uint64_t page_alloc(uint64_t n) { return page_alloc_below(n, ~0ull); }

@@ -14,6 +14,8 @@ uint64_t page_alloc(uint64_t n);
 /* The same, below a physical limit (for tables CPUs read in 32-bit
  * mode, or the real-mode AP trampoline). */
 uint64_t page_alloc_below(uint64_t n, uint64_t limit);
+/* n zeroed pages aligned to align pages (a power of two). */
+uint64_t page_alloc_aligned(uint64_t n, uint64_t align);
 void page_free(uint64_t pa, uint64_t n);
 uint64_t mm_free_pages(void);
 

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmx/regs.h"
+
 #define MAX_CPUS 64
 #define STACK_SIZE (16 * 1024)
 #define IST_STACK_SIZE (8 * 1024)
@@ -43,9 +45,19 @@ struct stack_area {
 	uint64_t top;
 };
 
+struct vcpu;
+
 struct cpu {
 	struct cpu *self;   /* %gs:0 */
 	uint64_t stack_top; /* %gs:8, read by the AP entry code */
+	/* %gs:16: the running guest's GPRs, saved and loaded by the VM-exit
+	 * stub (vmx/entry.S) */
+	struct guest_regs guest;
+	struct vcpu *vcpu;  /* the vCPU whose VMCS is current here */
+	struct vcpu *rq;    /* run queue: circular list of this CPU's vCPUs */
+	unsigned rq_len;
+	volatile bool resched;  /* pick again at the next exit */
+	uint64_t slice_end;     /* TSC at which the running vCPU's slice ends */
 	unsigned id;        /* logical index, 0 = boot CPU */
 	uint32_t apic_id;
 	volatile enum cpu_state state;
@@ -60,6 +72,7 @@ struct cpu {
 };
 
 _Static_assert(offsetof(struct cpu, stack_top) == 8, "ap_entry64 reads it");
+_Static_assert(offsetof(struct cpu, guest) == 16, "vmx/entry.S uses it");
 
 extern struct cpu *cpus[MAX_CPUS];
 extern unsigned n_cpus;

@@ -149,21 +149,28 @@ static void __attribute__((noreturn)) fatal_trap(struct trap_frame *f)
 	platform_poweroff(HV_EXIT_FAILURE);
 }
 
-void trap_entry(struct trap_frame *f)
+static void handle_irq(uint8_t vector, struct trap_frame *f)
 {
 	irq_handler_fn h;
 
-	if (f->vector < 32)
-		fatal_trap(f);
-	if (f->vector == VEC_SPURIOUS)
+	if (vector == VEC_SPURIOUS)
 		return; /* no EOI for spurious interrupts (SDM 10.9) */
-	h = irq_handlers[f->vector];
+	h = irq_handlers[vector];
 	if (h)
 		h(f);
 	else
 		unexpected_irqs++;
 	lapic_eoi();
 }
+
+void trap_entry(struct trap_frame *f)
+{
+	if (f->vector < 32)
+		fatal_trap(f);
+	handle_irq((uint8_t)f->vector, f);
+}
+
+void irq_dispatch(uint8_t vector) { handle_irq(vector, 0); }
 
 void panic(const char *fmt, ...)
 {

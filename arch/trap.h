@@ -21,6 +21,8 @@ void idt_init(void);
 void idt_load(void);
 void irq_register(uint8_t vector, irq_handler_fn fn);
 void trap_entry(struct trap_frame *f);
+/* Runs the handler of a host interrupt taken at a VM exit, then EOI. */
+void irq_dispatch(uint8_t vector);
 
 /* Stops the machine after a fatal error in the hypervisor itself. */
 void __attribute__((noreturn)) panic(const char *fmt, ...)

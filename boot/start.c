@@ -20,12 +20,19 @@
 #include "lib/console.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "guests/config.h"
+#include "guests/vm.h"
+#include "sched/sched.h"
 #include "vmx/vmx.h"
 
 #define HV_VERSION "0.1"
 #define VMX_WAIT_US 1000000
 
 static struct hv_options opts;
+static struct boot_info *boot;
+static struct vm_config_set vm_configs;
+static unsigned vms_refused;
+static volatile int sched_go;
 
 /* loglevel=debug shows where boot time goes, in TSC cycles. */
 static void phase(const char *name)
@@ -86,12 +93,14 @@ void ap_continue(void)
 {
 	struct cpu *c = this_cpu();
 
+	fpu_cpu_init();
 	if (!vmx_cpu_enable(c))
 		report_cpu(c);
-	for (;;) {
-		sti();
-		hlt();
-	}
+	while (!__atomic_load_n(&sched_go, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (c->state != CPU_VMX_ROOT)
+		cpu_halt_forever();
+	sched_start();
 }
 
 static void wait_for_aps(void)
@@ -106,6 +115,8 @@ static void wait_for_aps(void)
 				  "did not report back from VMXON");
 	}
 }
+
+static void __attribute__((noreturn)) run_vms(void);
 
 static void __attribute__((noreturn)) vmx_bringup(void)
 {
@@ -136,14 +147,110 @@ static void __attribute__((noreturn)) vmx_bringup(void)
 	kprintf("hv: all %u CPUs in VMX root mode, %llu TSC cycles after "
 		"entry\n",
 		n_cpus, (unsigned long long)(rdtsc() - boot_tsc));
-	kprintf("hv: no guests configured, powering off\n");
-	platform_poweroff(HV_EXIT_SUCCESS);
+	run_vms();
+}
+
+static void config_report(void *ctx, const char *msg)
+{
+	(void)ctx;
+	pr_err("%s\n", msg);
+}
+
+/* The configuration: the module named by config=, else the first module
+ * whose name ends in ".cfg". */
+static const struct bi_module *config_module(void)
+{
+	for (unsigned i = 0; i < boot->n_mod; i++) {
+		const char *s = boot->mod[i].cmdline;
+		size_t n = 0;
+
+		while (s[n] && s[n] != ' ')
+			n++;
+		if (opts.config[0] ? n == strlen(opts.config) &&
+					     !strncmp(s, opts.config, n)
+				   : n > 4 && !strncmp(s + n - 4, ".cfg", 4))
+			return &boot->mod[i];
+	}
+	return 0;
+}
+
+/* vCPUs go to the allowed CPUs in turn. */
+static void place_vcpus(struct vm *vm)
+{
+	static unsigned next_cpu;
+	uint64_t allowed = vm->cfg->cpus ? vm->cfg->cpus : ~0ull;
+
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		unsigned tries = 0, cpu;
+
+		do {
+			cpu = next_cpu++ % n_cpus;
+		} while (!(allowed >> cpu & 1) && ++tries < n_cpus);
+		if (!(allowed >> cpu & 1))
+			cpu = 0;
+		sched_add(vm->vcpu[i], cpus[cpu]);
+		pr_info("vm %s: vcpu %u on cpu%u\n", vm->name, i, cpu);
+	}
+}
+
+static void create_vms(void)
+{
+	const struct bi_module *m = config_module();
+	const char *name;
+
+	if (!m) {
+		kprintf("hv: no VM configuration%s%s among the boot modules\n",
+			opts.config[0] ? " " : "", opts.config);
+		return;
+	}
+	name = m->cmdline;
+	vmcfg_parse(phys_to_virt(m->start), m->end - m->start, name,
+		    &vm_configs, config_report, 0);
+	for (unsigned i = 0; i < vm_configs.n; i++) {
+		struct vm *vm = vm_create(&vm_configs.vm[i], boot);
+		if (!vm) {
+			vms_refused++;
+			continue;
+		}
+		place_vcpus(vm);
+	}
+}
+
+static void __attribute__((noreturn)) run_vms(void)
+{
+	char err[128];
+
+	if (vmx_global_init(err, sizeof(err)))
+		stop(err);
+	create_vms();
+	if (!n_vms) {
+		kprintf("hv: no VMs to run (%u refused), powering off\n",
+			vms_refused);
+		platform_poweroff(vms_refused ? HV_EXIT_FAILURE : HV_EXIT_SUCCESS);
+	}
+	for (unsigned i = 0; i < n_vms; i++)
+		vm_start(vms[i]);
+	__atomic_store_n(&sched_go, 1, __ATOMIC_RELEASE);
+	sched_start();
+}
+
+void hv_all_vms_stopped(void)
+{
+	unsigned ok = 0;
+
+	for (unsigned i = 0; i < n_vms; i++)
+		ok += vms[i]->status == 0;
+	kprintf("hv: all VMs stopped: %u of %u with status 0, %u refused\n", ok,
+		n_vms, vms_refused);
+	platform_poweroff(ok == n_vms && !vms_refused ? HV_EXIT_SUCCESS :
+							 HV_EXIT_FAILURE);
 }
 
 void hv_start(struct boot_info *bi, const char *boot_err)
 {
 	struct cpu *bsp = cpu_bsp_early();
 
+	boot = bi;
 	idt_init();
 	cpu_tables_load(bsp);
 	cmdline_defaults(&opts);
@@ -167,6 +274,8 @@ void hv_start(struct boot_info *bi, const char *boot_err)
 	lapic_setup();
 	lapic_init();
 	tsc_init();
+	lapic_timer_setup();
+	fpu_cpu_init();
 	phase("tsc");
 	smp_boot();
 	phase("smp");

@@ -10,4 +10,7 @@
 void __attribute__((noreturn)) hv_start(struct boot_info *bi,
 					const char *boot_err);
 
+/* Called once, when the last VM has stopped: reports and powers off. */
+void __attribute__((noreturn)) hv_all_vms_stopped(void);
+
 #endif

@@ -134,6 +134,15 @@ static bool opt_crash(struct hv_options *o, char *v)
 	return false;
 }
 
+/* config=NAME: the boot module that holds the VM configuration. */
+static bool opt_config(struct hv_options *o, char *v)
+{
+	if (!*v || strlen(v) >= sizeof(o->config))
+		return false;
+	str_copy(o->config, v, sizeof(o->config));
+	return true;
+}
+
 static const struct option {
 	const char *name;
 	bool (*set)(struct hv_options *o, char *value);
@@ -141,6 +150,7 @@ static const struct option {
 	{ "console", opt_console },
 	{ "loglevel", opt_loglevel },
 	{ "crash", opt_crash },
+	{ "config", opt_config },
 };
 
 static void report(cmdline_report_fn fn, void *ctx, const char *fmt,

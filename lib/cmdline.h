@@ -23,6 +23,7 @@ struct hv_options {
 	uint32_t console_baud;
 	int loglevel;          /* messages with level <= loglevel are shown */
 	char crash[16];        /* debug: fault to raise after boot ("" = none) */
+	char config[64];       /* module holding the VM configuration */
 };
 
 typedef void (*cmdline_report_fn)(void *ctx, const char *msg);

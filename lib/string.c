@@ -9,14 +9,15 @@ void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
 
+#ifdef __x86_64__
 	if (!(((uintptr_t)dst | (uintptr_t)src | n) & 7)) {
 		n /= 8;
 		__asm__ volatile("rep movsq"
 				 : "+D"(d), "+S"(src), "+c"(n)::"memory");
-	} else {
-		__asm__ volatile("rep movsb"
-				 : "+D"(d), "+S"(src), "+c"(n)::"memory");
+		return dst;
 	}
+#endif
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n)::"memory");
 	return dst;
 }
 
@@ -36,13 +37,15 @@ void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
 
+#ifdef __x86_64__
 	if (!(((uintptr_t)dst | n) & 7)) {
 		uint64_t v = 0x0101010101010101ull * (uint8_t)c;
 		n /= 8;
 		__asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(v) : "memory");
-	} else {
-		__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+		return dst;
 	}
+#endif
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 

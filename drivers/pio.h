@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* A VM's port-I/O bus: emulated devices claim port ranges; an access to a
+ * port nobody claims reads all-ones and writes are dropped, as on a PC
+ * bus with nothing behind it. */
+#ifndef DRIVERS_PIO_H
+#define DRIVERS_PIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PIO_MAX 24
+
+struct vcpu;
+
+/* size is 1, 2 or 4; reads store into *val. Returns 0 or a negative error
+ * that stops the VM. */
+typedef int (*pio_fn)(void *ctx, struct vcpu *v, uint16_t port, unsigned size,
+		      uint32_t *val, bool write);
+
+struct pio_range {
+	uint16_t base, len;
+	pio_fn fn;
+	void *ctx;
+	const char *name;
+};
+
+struct pio_bus {
+	unsigned n;
+	struct pio_range r[PIO_MAX];
+};
+
+int pio_add(struct pio_bus *b, uint16_t base, uint16_t len, pio_fn fn,
+	    void *ctx, const char *name);
+/* Routes one access; unclaimed ports behave as described above. */
+int pio_access(const struct pio_bus *b, struct vcpu *v, uint16_t port,
+	       unsigned size, uint32_t *val, bool write);
+
+#endif

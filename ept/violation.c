@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EPT violations: an access to an emulated device's MMIO range is decoded
+ * and handed to the device; any other access outside the VM's memory
+ * stops the VM with the address, the kind of access and the RIP.
+ */
+#include "ept/gpa.h"
+#include "guests/vm.h"
+#include "vmx/decode.h"
+#include "vmx/exit.h"
+#include "vmx/gwalk.h"
+#include "vmx/vmx.h"
+
+/* Exit qualification bits (SDM 28.2.1, table 28-7). */
+#define Q_READ (1u << 0)
+#define Q_WRITE (1u << 1)
+#define Q_FETCH (1u << 2)
+
+static const char *access_name(uint64_t q)
+{
+	return q & Q_FETCH ? "instruction fetch" : q & Q_WRITE ? "write" :
+								 "read";
+}
+
+/* Up to 15 bytes at RIP, fewer if the next page is not mapped. */
+static int fetch(struct vcpu *v, uint8_t *buf, unsigned *n)
+{
+	struct gwalk w;
+	uint64_t gla = vmx_guest_rip_linear();
+	unsigned room = 4096 - (gla & 0xfff);
+
+	vmx_gwalk(v, &w);
+	*n = 15;
+	if (!gwalk_read(&w, gla, buf, 15))
+		return 0;
+	*n = room < 15 ? room : 15;
+	return gwalk_read(&w, gla, buf, *n);
+}
+
+static uint64_t reg_value(struct guest_regs *r, const struct x86_insn *in)
+{
+	uint64_t val = in->reg == REG_RSP ? vmread(GUEST_RSP) : r->gpr[in->reg];
+
+	return in->high8 ? val >> 8 : val;
+}
+
+static void set_reg(struct guest_regs *r, unsigned reg, uint64_t val)
+{
+	if (reg == REG_RSP)
+		vmwrite(GUEST_RSP, val);
+	else
+		r->gpr[reg] = val;
+}
+
+static uint64_t sign_extend(uint64_t v, unsigned size)
+{
+	unsigned shift = 64 - 8 * size;
+
+	return (uint64_t)((int64_t)(v << shift) >> shift);
+}
+
+static int perform(struct vcpu *v, struct guest_regs *r,
+		   const struct gpa_mmio *m, uint64_t gpa,
+		   const struct x86_insn *in)
+{
+	uint64_t val = 0, mask = in->size == 8 ? ~0ull :
+						 (1ull << (8 * in->size)) - 1;
+	int err;
+
+	if (in->op == X86_STORE || in->op == X86_STORE_IMM) {
+		val = (in->op == X86_STORE ? reg_value(r, in) : in->imm) & mask;
+		return m->fn(m->ctx, v, gpa, in->size, &val, true);
+	}
+	err = m->fn(m->ctx, v, gpa, in->size, &val, false);
+	if (err)
+		return err;
+	val &= mask;
+	if (in->op == X86_LOAD_SX)
+		val = sign_extend(val, in->size);
+	set_reg(r, in->reg,
+		x86_merge_reg(in->reg == REG_RSP ? vmread(GUEST_RSP) :
+						   r->gpr[in->reg],
+			      val, in->reg_size, in->high8));
+	return 0;
+}
+
+static void emulate(struct vcpu *v, struct guest_regs *r,
+		    const struct gpa_mmio *m, uint64_t gpa)
+{
+	uint8_t b[15];
+	unsigned n;
+	struct x86_insn in;
+
+	if (fetch(v, b, &n) || x86_decode(b, n, vmx_guest_mode(), &in)) {
+		vcpu_stop_vm(v, VM_STATUS_CRASHED,
+			     "cannot emulate the instruction accessing %s at "
+			     "%#llx (bytes %02x %02x %02x %02x)", m->name,
+			     (unsigned long long)gpa, b[0], b[1], b[2], b[3]);
+		return;
+	}
+	if (perform(v, r, m, gpa, &in)) {
+		vcpu_stop_vm(v, VM_STATUS_CRASHED, "%s refused a %u-byte "
+			     "access at %#llx", m->name, in.size,
+			     (unsigned long long)gpa);
+		return;
+	}
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + in.len);
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
+}
+
+void exit_ept_violation(struct vcpu *v, struct guest_regs *r)
+{
+	uint64_t q = vmread(EXIT_QUALIFICATION);
+	uint64_t gpa = vmread(GUEST_PHYSICAL_ADDRESS);
+	const struct gpa_mmio *m = gpa_find_mmio(&v->vm->mem, gpa);
+
+	if (!m || (q & Q_FETCH)) {
+		vcpu_stop_vm(v, VM_STATUS_CRASHED,
+			     "EPT violation: %s at guest-physical %#llx, "
+			     "outside the VM's memory", access_name(q),
+			     (unsigned long long)gpa);
+		return;
+	}
+	v->mmio_exits++;
+	emulate(v, r, m, gpa);
+}
+
+/* Our EPT entries are all valid: a misconfiguration is our bug. */
+void exit_ept_misconfig(struct vcpu *v, struct guest_regs *r)
+{
+	(void)r;
+	vcpu_stop_vm(v, VM_STATUS_CRASHED,
+		     "EPT misconfiguration at guest-physical %#llx "
+		     "(hypervisor bug)",
+		     (unsigned long long)vmread(GUEST_PHYSICAL_ADDRESS));
+}

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/* VM lifecycle: create (memory, devices, image, vCPUs), start, stop. */
+#include "guests/vm.h"
+
+#include <stdarg.h>
+
+#include "arch/mm.h"
+#include "arch/percpu.h"
+#include "boot/start.h"
+#include "guests/board.h"
+#include "guests/loader.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "sched/sched.h"
+#include "vmx/exit.h"
+#include "vmx/vmx.h"
+
+struct vm *vms[VM_MAX];
+unsigned n_vms;
+static volatile unsigned vms_running;
+
+static uint64_t ept_alloc(void *ctx)
+{
+	(void)ctx;
+	return page_alloc(1);
+}
+
+static void ept_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	page_free(pa, 1);
+}
+
+static void *ept_virt(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return phys_to_virt(pa);
+}
+
+static const struct pt_env ept_env = { ept_alloc, ept_free, ept_virt, 0 };
+
+static void *zalloc(size_t size)
+{
+	uint64_t pa = page_alloc((size + PAGE_SIZE - 1) / PAGE_SIZE);
+
+	return pa ? phys_to_virt(pa) : 0;
+}
+
+static void zfree(void *p, size_t size)
+{
+	if (p)
+		page_free(virt_to_phys(p), (size + PAGE_SIZE - 1) / PAGE_SIZE);
+}
+
+static int refuse(const struct vm_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int refuse(const struct vm_config *cfg, const char *fmt, ...)
+{
+	char msg[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_err("vm %s: refused: %s\n", cfg->name, msg);
+	return -EINVAL;
+}
+
+/* RAM in one piece, 2 MiB-aligned where possible so EPT can use large
+ * pages; zeroed, so nothing of the host or of an earlier VM shows. */
+static int alloc_ram(struct vm *vm)
+{
+	uint64_t pages = vm->ram_size / PAGE_SIZE;
+
+	vm->ram_hpa = page_alloc_aligned(pages, 512);
+	if (!vm->ram_hpa)
+		vm->ram_hpa = page_alloc(pages);
+	if (!vm->ram_hpa)
+		return refuse(vm->cfg, "no %llu MiB of host memory left",
+			      (unsigned long long)(vm->ram_size >> 20));
+	return gpa_add_ram(&vm->mem, 0, vm->ram_hpa, vm->ram_size);
+}
+
+static const struct bi_module *find_module(const struct boot_info *bi,
+					   const char *name)
+{
+	size_t n = strlen(name);
+
+	for (unsigned i = 0; i < bi->n_mod; i++) {
+		const char *s = bi->mod[i].cmdline;
+		if (!strncmp(s, name, n) && (s[n] == 0 || s[n] == ' '))
+			return &bi->mod[i];
+	}
+	return 0;
+}
+
+static int load(struct vm *vm, const struct boot_info *bi,
+		struct load_result *res)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const struct bi_module *k = find_module(bi, cfg->kernel);
+	struct load_module mods[VMCFG_MAX_MODULES];
+	char args[VMCFG_MAX_MODULES][VMCFG_FILE_MAX + VMCFG_ARGS_MAX];
+	struct load_request req = {
+		.image_name = cfg->kernel, .format = cfg->format,
+		.flat_load = cfg->load, .cmdline = cfg->cmdline,
+		.n_modules = cfg->n_modules, .modules = mods,
+		.ram_size = vm->ram_size,
+	};
+	char err[192];
+
+	if (!k)
+		return refuse(cfg, "kernel '%s' is not among the boot modules",
+			      cfg->kernel);
+	req.image = phys_to_virt(k->start);
+	req.image_size = k->end - k->start;
+	for (unsigned i = 0; i < cfg->n_modules; i++) {
+		const struct bi_module *m = find_module(bi, cfg->module[i].file);
+		if (!m)
+			return refuse(cfg, "module '%s' is not among the boot "
+				      "modules", cfg->module[i].file);
+		ksnprintf(args[i], sizeof(args[i]), "%s%s%s",
+			  cfg->module[i].file, cfg->module[i].args[0] ? " " : "",
+			  cfg->module[i].args);
+		mods[i] = (struct load_module){ phys_to_virt(m->start),
+						m->end - m->start, args[i] };
+	}
+	if (load_image(&vm->mem, &req, res, err, sizeof(err)))
+		return refuse(cfg, "%s", err);
+	return 0;
+}
+
+static struct vcpu *vcpu_create(struct vm *vm, unsigned id,
+				const struct load_result *res)
+{
+	struct vcpu *v = zalloc(sizeof(*v));
+
+	if (!v)
+		return 0;
+	v->vm = vm;
+	v->id = id;
+	if (vcpu_ctx_init(v) || vmcs_create(v)) {
+		zfree(v, sizeof(*v));
+		return 0;
+	}
+	if (res->kind == IMAGE_FLAT) {
+		vmx_guest_real_mode(v, res->real_cs, res->real_ip);
+	} else {
+		vmx_guest_flat32(v, res->entry);
+		v->regs.gpr[REG_RAX] = res->eax;
+		v->regs.gpr[REG_RBX] = res->ebx;
+	}
+	vmcs_release(v);
+	v->state = id == 0 ? VCPU_RUNNABLE : VCPU_HALTED;
+	return v;
+}
+
+static const char *kind_name(enum image_kind k)
+{
+	return k == IMAGE_MULTIBOOT1 ? "multiboot v1" :
+	       k == IMAGE_MULTIBOOT2 ? "multiboot2" : "flat real-mode";
+}
+
+struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi)
+{
+	struct load_result res;
+	struct vm *vm;
+
+	if (!cfg->valid)
+		return refuse(cfg, "%s", cfg->error), (struct vm *)0;
+	if (n_vms == VM_MAX)
+		return refuse(cfg, "too many VMs"), (struct vm *)0;
+	vm = zalloc(sizeof(*vm));
+	if (!vm)
+		return refuse(cfg, "out of memory"), (struct vm *)0;
+	vm->id = n_vms;
+	vm->cfg = cfg;
+	vm->ram_size = cfg->memory;
+	str_copy(vm->name, cfg->name, sizeof(vm->name));
+	if (gpa_init(&vm->mem, &ept_env, vmx_ctl.ept_1g ? 3 : 2, phys_to_virt) ||
+	    alloc_ram(vm) || board_attach(vm) || load(vm, bi, &res))
+		goto fail;
+	for (unsigned i = 0; i < cfg->vcpus; i++) {
+		vm->vcpu[i] = vcpu_create(vm, i, &res);
+		if (!vm->vcpu[i]) {
+			refuse(cfg, "cannot create vcpu %u", i);
+			goto fail;
+		}
+		vm->n_vcpus++;
+	}
+	pr_info("vm %s: created: %llu MiB RAM at host %#llx, %u vCPU%s, %s "
+		"image %s, entry %#x\n", vm->name,
+		(unsigned long long)(vm->ram_size >> 20),
+		(unsigned long long)vm->ram_hpa, vm->n_vcpus,
+		vm->n_vcpus > 1 ? "s" : "", kind_name(res.kind), cfg->kernel,
+		res.kind == IMAGE_FLAT ? (unsigned)res.real_cs << 4 | res.real_ip :
+					 res.entry);
+	vms[n_vms++] = vm;
+	return vm;
+fail:
+	vm_destroy(vm);
+	return 0;
+}
+
+void vm_start(struct vm *vm)
+{
+	__atomic_add_fetch(&vms_running, 1, __ATOMIC_SEQ_CST);
+	vm->state = VM_RUNNING;
+	kprintf("vm %s: started\n", vm->name);
+}
+
+static void print_exits(const struct vm *vm)
+{
+	uint64_t count[HV_EXIT_REASONS] = { 0 }, total = 0;
+	char line[512];
+	int n;
+
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		total += vm->vcpu[i]->stats.total;
+		for (unsigned r = 0; r < HV_EXIT_REASONS; r++)
+			count[r] += vm->vcpu[i]->stats.count[r];
+	}
+	n = ksnprintf(line, sizeof(line), "vm %s: %llu exits", vm->name,
+		      (unsigned long long)total);
+	for (unsigned r = 0; r < HV_EXIT_REASONS; r++)
+		if (count[r] && (size_t)n < sizeof(line))
+			n += ksnprintf(line + n, sizeof(line) - n, ", %s %llu",
+				       exit_reason_name(r),
+				       (unsigned long long)count[r]);
+	kprintf("%s\n", line);
+}
+
+void vm_stop(struct vm *vm, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_exchange_n(&vm->state, VM_STOPPED, __ATOMIC_SEQ_CST) ==
+	    VM_STOPPED)
+		return;
+	vm->status = status;
+	va_start(ap, fmt);
+	kvsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+	va_end(ap);
+	for (unsigned i = 0; i < vm->n_vcpus; i++)
+		vm->vcpu[i]->state = VCPU_STOPPED;
+	vm_console_flush(vm);
+	kprintf("vm %s: stopped, status %d: %s\n", vm->name, status,
+		vm->stop_reason);
+	print_exits(vm);
+	if (!__atomic_sub_fetch(&vms_running, 1, __ATOMIC_SEQ_CST))
+		hv_all_vms_stopped();
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		struct vcpu *v = vm->vcpu[i];
+		if (v->vmcs_pa)
+			page_free(v->vmcs_pa, 1);
+		zfree(v->ctx.fpu, PAGE_SIZE);
+		zfree(v, sizeof(*v));
+	}
+	gpa_destroy(&vm->mem);
+	if (vm->ram_hpa)
+		page_free(vm->ram_hpa, vm->ram_size / PAGE_SIZE);
+	zfree(vm, sizeof(*vm));
+}
+
+/* A line at a time, with the VM's name in front, so that VMs' output
+ * never interleaves within a line. */
+void vm_console_putc(struct vm *vm, char c)
+{
+	bool flush;
+
+	if (c == '\r')
+		return;
+	spin_lock(&vm->con_lock);
+	if (c != '\n')
+		vm->con_line[vm->con_len++] = c;
+	flush = c == '\n' || vm->con_len == sizeof(vm->con_line) - 1;
+	if (flush) {
+		kprintf("[%s] %.*s\n", vm->name, (int)vm->con_len, vm->con_line);
+		vm->con_len = 0;
+	}
+	spin_unlock(&vm->con_lock);
+}
+
+void vm_console_flush(struct vm *vm)
+{
+	if (vm->con_len)
+		vm_console_putc(vm, '\n');
+}

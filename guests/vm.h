@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* VMs and vCPUs as objects, and their lifecycle. */
+#ifndef GUESTS_VM_H
+#define GUESTS_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/pio.h"
+#include "drivers/vuart.h"
+#include "ept/gpa.h"
+#include "guests/config.h"
+#include "include/hv/hypercall.h"
+#include "lib/spinlock.h"
+#include "vmx/regs.h"
+
+#define VM_MAX 16
+#define VM_MAX_VCPUS VMCFG_MAX_VCPUS
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_HALTED,  /* HLT: waits for an interrupt */
+	VCPU_STOPPED, /* its VM stopped */
+};
+
+/* Guest state the VMCS does not hold, switched when the vCPU is. */
+struct vcpu_ctx {
+	uint64_t cr2, xcr0;
+	uint64_t kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
+	uint64_t dr[4], dr6, dr7; /* emulated: MOV DR exits */
+	uint64_t cr8;             /* emulated: CR8 exits */
+	void *fpu;                /* XSAVE area, 64-byte aligned */
+};
+
+/* Events waiting for injection (vmx/inject.c). */
+#define EV_EXCEPTION (1u << 0)
+#define EV_NMI (1u << 1)
+#define EV_IRQ (1u << 2)
+#define EV_REINJECT (1u << 3)
+struct vcpu_events {
+	uint32_t pending; /* EV_* */
+	uint8_t exc_vector;
+	bool exc_has_error;
+	uint32_t exc_error;
+	uint64_t irq[4]; /* requested external vectors, bit per vector */
+	uint32_t reinject; /* IDT-vectoring info of an interrupted delivery */
+	uint32_t reinject_error, reinject_len;
+};
+
+struct vm;
+
+struct vcpu {
+	struct guest_regs regs; /* while off the CPU */
+	struct vm *vm;
+	unsigned id;
+	uint16_t vpid;
+	uint64_t vmcs_pa;
+	bool launched;
+	struct cpu *cpu; /* where the VMCS was last loaded */
+	volatile enum vcpu_state state;
+	struct vcpu_ctx ctx;
+	struct vcpu_events ev;
+	uint64_t timer_deadline; /* TSC; 0 = none (HV_HC_TIMER) */
+	uint32_t timer_vector;
+	uint64_t tsc_offset;
+	uint64_t mmio_exits;
+	struct hv_exit_stats stats;
+	struct vcpu *rq_next; /* run queue link (sched/) */
+};
+
+enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
+
+/* Exit status of a VM the hypervisor stopped because the guest broke a
+ * rule (triple fault, access outside its memory, ...). */
+#define VM_STATUS_CRASHED 255
+
+struct vm {
+	unsigned id;
+	char name[VMCFG_NAME_MAX];
+	const struct vm_config *cfg;
+	volatile enum vm_state state;
+	int status; /* exit status once stopped */
+	char stop_reason[192];
+	struct gpa_space mem;
+	uint64_t ram_hpa, ram_size;
+	unsigned n_vcpus;
+	struct vcpu *vcpu[VM_MAX_VCPUS];
+	struct pio_bus pio;
+	uint8_t shutdown_pos; /* progress through "Shutdown" on port 0x8900 */
+	struct vuart uart;    /* COM1 */
+	spinlock_t con_lock;
+	unsigned con_len;
+	char con_line[160];
+};
+
+extern struct vm *vms[VM_MAX];
+extern unsigned n_vms;
+
+/* Creates a VM from a config entry and loads its images; NULL with the
+ * reason printed (naming the VM) when anything is wrong. */
+struct boot_info;
+struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi);
+/* Makes its vCPUs runnable. */
+void vm_start(struct vm *vm);
+/* Stops the VM (all vCPUs) with a status and a reason; the first stop
+ * wins. Safe from any CPU. */
+void vm_stop(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Frees what a stopped VM holds. */
+void vm_destroy(struct vm *vm);
+/* Console output of the VM: a byte at a time, printed a line at a time
+ * with the VM's name in front. */
+void vm_console_putc(struct vm *vm, char c);
+void vm_console_flush(struct vm *vm);
+
+#endif

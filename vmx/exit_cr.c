@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* MOV to/from CR0, CR4 and CR8, CLTS, LMSW (SDM 28.2.1, table 28-3), and
+ * MOV DR: debug registers are emulated as storage. */
+#include "arch/x86.h"
+#include "vmx/exit.h"
+#include "vmx/vmx.h"
+
+#define CR0_TS (1ull << 3)
+#define CR4_DE (1ull << 3)
+
+static uint64_t get_reg(struct guest_regs *r, unsigned n)
+{
+	return n == REG_RSP ? vmread(GUEST_RSP) : r->gpr[n];
+}
+
+static void set_reg(struct guest_regs *r, unsigned n, uint64_t val)
+{
+	if (n == REG_RSP)
+		vmwrite(GUEST_RSP, val);
+	else
+		r->gpr[n] = val;
+}
+
+/* The value the guest sees: shadow for the bits we own, hardware for the
+ * rest. */
+static uint64_t guest_cr(enum vmcs_field hw, enum vmcs_field shadow,
+			 uint64_t mask)
+{
+	return (vmread(hw) & ~mask) | (vmread(shadow) & mask);
+}
+
+uint64_t vmx_guest_cr0(void)
+{
+	return guest_cr(GUEST_CR0, CR0_READ_SHADOW, vmx_ctl.cr0_mask);
+}
+
+static bool mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
+{
+	if (vmx_guest_mode() != 64)
+		val = (uint32_t)val;
+	switch (cr) {
+	case 0:
+		return vmx_set_cr0(v, val);
+	case 4:
+		return vmx_set_cr4(v, val);
+	case 8:
+		if (val > 15)
+			return false;
+		v->ctx.cr8 = val;
+		return true;
+	}
+	return false;
+}
+
+static bool mov_from_cr(struct vcpu *v, unsigned cr, uint64_t *val)
+{
+	if (cr == 8) {
+		*val = v->ctx.cr8;
+		return true;
+	}
+	return false; /* CR3 stores do not exit with EPT */
+}
+
+void exit_cr_access(struct vcpu *v, struct guest_regs *r)
+{
+	uint64_t q = vmread(EXIT_QUALIFICATION), val;
+	unsigned cr = q & 15, reg = (q >> 8) & 15;
+	bool ok;
+
+	switch ((q >> 4) & 3) {
+	case 0:
+		ok = mov_to_cr(v, cr, get_reg(r, reg));
+		break;
+	case 1:
+		ok = mov_from_cr(v, cr, &val);
+		if (ok)
+			set_reg(r, reg, val);
+		break;
+	case 2: /* CLTS */
+		ok = vmx_set_cr0(v, vmx_guest_cr0() & ~CR0_TS);
+		break;
+	default: /* LMSW: sets PE but never clears it */
+		val = vmx_guest_cr0();
+		ok = vmx_set_cr0(v, (val & ~0xeull) | ((q >> 16) & 0xf));
+		break;
+	}
+	if (!ok) {
+		inject_gp(v);
+		return;
+	}
+	skip_instruction();
+}
+
+void exit_dr_access(struct vcpu *v, struct guest_regs *r)
+{
+	uint64_t q = vmread(EXIT_QUALIFICATION);
+	unsigned dr = q & 7, reg = (q >> 8) & 15;
+	bool from = q & (1u << 4);
+	uint64_t *slot;
+
+	if (dr == 4 || dr == 5) {
+		if (vmread(GUEST_CR4) & CR4_DE) {
+			inject_ud(v);
+			return;
+		}
+		dr += 2;
+	}
+	slot = dr < 4 ? &v->ctx.dr[dr] : dr == 6 ? &v->ctx.dr6 : &v->ctx.dr7;
+	if (from)
+		set_reg(r, reg, dr == 6 ? *slot | 0xffff0ff0ull :
+			dr == 7 ? *slot | 0x400 : *slot);
+	else
+		*slot = get_reg(r, reg);
+	skip_instruction();
+}

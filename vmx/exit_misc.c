@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* Exits about the CPU's execution: HLT, XSETBV, RDTSC(P), RDPMC, triple
+ * fault, INIT, windows, timers, host interrupts and guest exceptions. */
+#include "vmx/exit.h"
+
+#include "arch/lapic.h"
+#include "arch/trap.h"
+#include "arch/x86.h"
+#include "lib/console.h"
+#include "sched/sched.h"
+#include "vmx/vmx.h"
+
+static unsigned guest_cpl(void)
+{
+	return (vmread(GUEST_SS_AR) >> 5) & 3;
+}
+
+/* Halted with IF=0 and no NMI to come, every vCPU: nothing can ever wake
+ * the VM, so it is stopped rather than left to hang. */
+static bool dead(const struct vcpu *v)
+{
+	if (v->state == VCPU_RUNNABLE || (v->ev.pending & EV_NMI))
+		return false;
+	return !(v->timer_deadline && v->timer_vector == HV_TIMER_NMI);
+}
+
+void exit_hlt(struct vcpu *v, struct guest_regs *r)
+{
+	struct vm *vm = v->vm;
+	bool all_dead = true;
+
+	(void)r;
+	skip_instruction();
+	if (v->ev.pending & (EV_NMI | EV_EXCEPTION | EV_REINJECT))
+		return;
+	if ((v->ev.pending & EV_IRQ) && (vmread(GUEST_RFLAGS) & RFLAGS_IF))
+		return;
+	v->state = VCPU_HALTED;
+	if (vmread(GUEST_RFLAGS) & RFLAGS_IF)
+		return;
+	for (unsigned i = 0; i < vm->n_vcpus; i++)
+		all_dead &= dead(vm->vcpu[i]);
+	if (all_dead)
+		vcpu_stop_vm(v, VM_STATUS_CRASHED,
+			     "halted with interrupts disabled: nothing can wake "
+			     "it");
+}
+
+/* XSETBV (SDM Vol. 2): only XCR0, x87 always on, AVX needs SSE, and only
+ * components the CPU supports. */
+void exit_xsetbv(struct vcpu *v, struct guest_regs *r)
+{
+	uint64_t val = (uint32_t)r->gpr[REG_RAX] |
+		       r->gpr[REG_RDX] << 32;
+	struct cpuid_regs d = cpuid(0xd, 0);
+	uint64_t supported = d.eax | (uint64_t)d.edx << 32;
+
+	if (r->gpr[REG_RCX] != 0 || guest_cpl() || !(val & 1) ||
+	    (val & ~supported) || ((val & 4) && !(val & 2))) {
+		inject_gp(v);
+		return;
+	}
+	__asm__ volatile("xsetbv" ::"a"((uint32_t)val), "d"((uint32_t)(val >> 32)),
+			 "c"(0));
+	v->ctx.xcr0 = val;
+	skip_instruction();
+}
+
+/* Only with RDTSC exiting (the strict controls): the guest's TSC is the
+ * host's plus the vCPU's offset, as without exiting. */
+void exit_rdtsc(struct vcpu *v, struct guest_regs *r)
+{
+	uint64_t tsc = rdtsc() + v->tsc_offset;
+
+	r->gpr[REG_RAX] = (uint32_t)tsc;
+	r->gpr[REG_RDX] = tsc >> 32;
+	if ((vmread(VM_EXIT_REASON) & 0xffff) == EXIT_RDTSCP)
+		r->gpr[REG_RCX] = (uint32_t)v->ctx.tsc_aux;
+	skip_instruction();
+}
+
+/* No performance counters are offered: RDPMC faults as with a bad index. */
+void exit_rdpmc(struct vcpu *v, struct guest_regs *r)
+{
+	(void)r;
+	inject_gp(v);
+}
+
+void exit_triple_fault(struct vcpu *v, struct guest_regs *r)
+{
+	(void)r;
+	vcpu_stop_vm(v, VM_STATUS_CRASHED, "triple fault");
+}
+
+/* A physical INIT reached this CPU while the guest ran. Guests' own INITs
+ * are virtual and never come this way; this one is dropped. */
+void exit_init_signal(struct vcpu *v, struct guest_regs *r)
+{
+	(void)v;
+	(void)r;
+	pr_warn("cpu%u: physical INIT signal ignored\n", this_cpu()->id);
+}
+
+void exit_window(struct vcpu *v, struct guest_regs *r)
+{
+	uint32_t proc = (uint32_t)vmread(PROC_BASED_CONTROLS);
+
+	(void)v;
+	(void)r;
+	vmwrite(PROC_BASED_CONTROLS, proc & ~(PROC_INTR_WINDOW |
+					      PROC_NMI_WINDOW));
+}
+
+void exit_preemption_timer(struct vcpu *v, struct guest_regs *r)
+{
+	(void)v;
+	(void)r;
+	this_cpu()->resched = true;
+}
+
+/* With "acknowledge interrupt on exit" the vector comes with the exit
+ * (SDM 28.2.2); the host handles it here, as its IDT would. */
+void exit_external_interrupt(struct vcpu *v, struct guest_regs *r)
+{
+	uint32_t info = (uint32_t)vmread(VM_EXIT_INTR_INFO);
+
+	(void)v;
+	(void)r;
+	irq_dispatch(info & 0xff);
+}
+
+void exit_exception_nmi(struct vcpu *v, struct guest_regs *r)
+{
+	uint32_t info = (uint32_t)vmread(VM_EXIT_INTR_INFO);
+	uint8_t vector = info & 0xff;
+
+	(void)r;
+	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+		pr_warn("cpu%u: NMI while a guest ran\n", this_cpu()->id);
+		return;
+	}
+	if (vector == 18) {
+		vcpu_stop_vm(v, VM_STATUS_CRASHED, "machine check");
+		return;
+	}
+	/* Intercepted only to keep the CPU safe (#AC): hand it back. */
+	inject_exception(v, vector, info & INTR_INFO_ERROR_CODE,
+			 (uint32_t)vmread(VM_EXIT_INTR_ERROR));
+}

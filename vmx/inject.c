@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Event injection (SDM Vol. 3C, 27.6): exceptions, NMIs and external
+ * interrupts queued by handlers and devices, delivered at VM entry when
+ * the guest can take them, with interrupt/NMI-window exits otherwise. */
+#include "vmx/exit.h"
+
+#include "arch/x86.h"
+#include "vmx/controls.h"
+#include "vmx/vmx.h"
+
+#define DF 8
+
+/* SDM Vol. 3A, table 6-4: #DE, #TS, #NP, #SS, #GP are contributory. */
+static bool contributory(uint8_t v)
+{
+	return v == 0 || (v >= 10 && v <= 13);
+}
+
+void inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+		      uint32_t error)
+{
+	struct vcpu_events *e = &v->ev;
+
+	if (e->pending & EV_EXCEPTION) {
+		uint8_t first = e->exc_vector;
+
+		/* SDM table 6-5: a fault while delivering #DF shuts down. */
+		if (first == DF) {
+			vcpu_stop_vm(v, VM_STATUS_CRASHED,
+				     "triple fault: exception %u while "
+				     "delivering #DF", vector);
+			return;
+		}
+		if ((contributory(first) && contributory(vector)) ||
+		    (first == 14 && (vector == 14 || contributory(vector)))) {
+			vector = DF;
+			has_error = true;
+			error = 0;
+		}
+	}
+	e->pending |= EV_EXCEPTION;
+	e->exc_vector = vector;
+	e->exc_has_error = has_error;
+	e->exc_error = error;
+}
+
+void inject_nmi(struct vcpu *v) { v->ev.pending |= EV_NMI; }
+
+void inject_irq(struct vcpu *v, uint8_t vector)
+{
+	v->ev.irq[vector / 64] |= 1ull << (vector % 64);
+	v->ev.pending |= EV_IRQ;
+}
+
+void inject_save_vectoring(struct vcpu *v)
+{
+	struct vcpu_events *e = &v->ev;
+
+	e->reinject = (uint32_t)vmread(IDT_VECTORING_INFO) & ~(1u << 12);
+	e->reinject_error = (uint32_t)vmread(IDT_VECTORING_ERROR);
+	e->reinject_len = (uint32_t)vmread(VM_EXIT_INSTRUCTION_LEN);
+	e->pending |= EV_REINJECT;
+}
+
+static int highest_irq(const struct vcpu_events *e)
+{
+	for (int w = 3; w >= 0; w--)
+		if (e->irq[w])
+			return w * 64 + 63 - __builtin_clzll(e->irq[w]);
+	return -1;
+}
+
+static void window(uint32_t bit, bool on)
+{
+	uint32_t proc = (uint32_t)vmread(PROC_BASED_CONTROLS);
+	uint32_t want = on ? proc | bit : proc & ~bit;
+
+	if (want != proc)
+		vmwrite(PROC_BASED_CONTROLS, want);
+}
+
+static void entry_event(uint32_t info, uint32_t error, uint32_t len)
+{
+	vmwrite(VM_ENTRY_INTR_INFO, info);
+	if (info & INTR_INFO_ERROR_CODE)
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR, error);
+	vmwrite(VM_ENTRY_INSTRUCTION_LEN, len);
+}
+
+/* An interrupted delivery goes first: it was already under way. */
+static bool deliver_exceptions(struct vcpu_events *e)
+{
+	if (e->pending & EV_REINJECT) {
+		e->pending &= ~EV_REINJECT;
+		entry_event(e->reinject | INTR_INFO_VALID, e->reinject_error,
+			    e->reinject_len);
+		return true;
+	}
+	if (e->pending & EV_EXCEPTION) {
+		e->pending &= ~EV_EXCEPTION;
+		entry_event(INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
+				    e->exc_vector |
+				    (e->exc_has_error ? INTR_INFO_ERROR_CODE : 0),
+			    e->exc_error, 0);
+		return true;
+	}
+	return false;
+}
+
+void inject_pending(struct vcpu *v)
+{
+	struct vcpu_events *e = &v->ev;
+	uint64_t shadow = vmread(GUEST_INTERRUPTIBILITY);
+	int irq;
+
+	if (deliver_exceptions(e))
+		goto more;
+	if (e->pending & EV_NMI) {
+		if (!(shadow & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS))) {
+			e->pending &= ~EV_NMI;
+			entry_event(INTR_INFO_VALID | INTR_TYPE_NMI | 2, 0, 0);
+			goto more;
+		}
+		if (vmx_ctl.pin & PIN_VIRTUAL_NMI)
+			window(PROC_NMI_WINDOW, true);
+	}
+	irq = highest_irq(e);
+	if (irq >= 0 && (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(shadow & 3)) {
+		e->irq[irq / 64] &= ~(1ull << (irq % 64));
+		entry_event(INTR_INFO_VALID | INTR_TYPE_EXT_INTR | irq, 0, 0);
+	}
+more:
+	if (highest_irq(e) < 0)
+		e->pending &= ~EV_IRQ;
+	/* Whatever is left waits for the guest to open a window. */
+	window(PROC_INTR_WINDOW, e->pending & EV_IRQ);
+}
