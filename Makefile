@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # make            build build/hv.elf (the multiboot2 hypervisor image)
 # make iso        hybrid BIOS+UEFI GRUB ISO, build/hv.iso
-# make run        install what is missing, build, boot a demo in Bochs
+# make run        install what is missing, build, boot the demo VMs
+#                 (guests/demo.cfg, or CONFIG=file) with tools/hvrun
 # make test       install what is missing, build, run every test
 # make unit       host unit tests only (cmocka, ASan+UBSan)
 # make system     emulator tests only (Bochs, QEMU)
@@ -123,7 +124,19 @@ UNIT_pmm       := arch/pmm.c
 UNIT_pt        := ept/pt.c
 UNIT_vmxcaps   := vmx/caps.c lib/format.c
 UNIT_config    := guests/config.c lib/format.c
-UNIT_TESTS := format cmdline mb2 acpi pmm pt vmxcaps config
+UNIT_gpa       := ept/gpa.c ept/pt.c
+UNIT_exit_table := vmx/exit_table.c
+UNIT_decode    := vmx/decode.c
+UNIT_gwalk     := vmx/gwalk.c
+UNIT_cpuid     := vmx/cpuid.c
+UNIT_entry_check := vmx/entry_check.c lib/format.c
+UNIT_vuart     := drivers/vuart.c
+UNIT_pio       := drivers/pio.c
+UNIT_controls  := vmx/controls.c vmx/caps.c lib/format.c
+UNIT_loader    := guests/loader.c guests/mbinfo.c ept/gpa.c ept/pt.c \
+	lib/format.c
+UNIT_TESTS := format cmdline mb2 acpi pmm pt vmxcaps config gpa exit_table \
+	decode gwalk cpuid entry_check vuart pio controls loader
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $$(UNIT_$$*)

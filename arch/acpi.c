@@ -4,6 +4,7 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "lib/unaligned.h"
 
 #define HDR_LEN 36
 #define MAX_TABLE_LEN (16u << 20)
@@ -14,22 +15,6 @@ struct walk {
 	acpi_report_fn report;
 	struct acpi_info *out;
 };
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
 
 uint8_t acpi_checksum(const void *p, uint32_t len)
 {
@@ -69,7 +54,7 @@ static const uint8_t *map_table(struct walk *w, uint64_t pa, const char *want)
 		say(w, "acpi: expected %s table at %#llx, ignored", want, pa);
 		return 0;
 	}
-	len = rd32(h + 4);
+	len = get_le32(h + 4);
 	if (len < HDR_LEN || len > MAX_TABLE_LEN) {
 		say(w, "acpi: %s table at %#llx has a bad length, ignored", sig,
 		    pa);
@@ -89,7 +74,7 @@ static bool rsdp_valid(const uint8_t *r, uint32_t len)
 	if (len < 20 || memcmp(r, "RSD PTR ", 8) || acpi_checksum(r, 20))
 		return false;
 	if (r[15] >= 2) {
-		uint32_t xlen = len < 36 ? 0 : rd32(r + 20); /* read in bounds */
+		uint32_t xlen = len < 36 ? 0 : get_le32(r + 20); /* read in bounds */
 		if (xlen < 36 || xlen > len ||
 		    acpi_checksum(r, xlen))
 			return false;
@@ -130,27 +115,27 @@ static void madt_entry(struct acpi_info *o, const uint8_t *e, uint8_t len)
 	switch (e[0]) {
 	case 0: /* processor local APIC */
 		if (len >= 8)
-			madt_cpu(o, e[3], e[2], rd32(e + 4));
+			madt_cpu(o, e[3], e[2], get_le32(e + 4));
 		break;
 	case 1: /* I/O APIC */
 		if (len >= 12 && o->n_ioapics < ACPI_MAX_IOAPICS)
 			o->ioapic[o->n_ioapics++] = (struct acpi_ioapic){
-				e[2], rd32(e + 4), rd32(e + 8)
+				e[2], get_le32(e + 4), get_le32(e + 8)
 			};
 		break;
 	case 2: /* interrupt source override */
 		if (len >= 10 && o->n_overrides < ACPI_MAX_OVERRIDES)
 			o->override[o->n_overrides++] = (struct acpi_override){
-				e[3], rd32(e + 4), (uint16_t)(e[8] | e[9] << 8)
+				e[3], get_le32(e + 4), (uint16_t)(e[8] | e[9] << 8)
 			};
 		break;
 	case 5: /* local APIC address override */
 		if (len >= 12)
-			o->lapic_addr = rd64(e + 4);
+			o->lapic_addr = get_le64(e + 4);
 		break;
 	case 9: /* processor local x2APIC */
 		if (len >= 16)
-			madt_cpu(o, rd32(e + 4), rd32(e + 12), rd32(e + 8));
+			madt_cpu(o, get_le32(e + 4), get_le32(e + 12), get_le32(e + 8));
 		break;
 	}
 }
@@ -158,15 +143,15 @@ static void madt_entry(struct acpi_info *o, const uint8_t *e, uint8_t len)
 static void parse_madt(struct walk *w, const uint8_t *t, uint64_t pa)
 {
 	struct acpi_info *o = w->out;
-	uint32_t len = rd32(t + 4), off = HDR_LEN + 8;
+	uint32_t len = get_le32(t + 4), off = HDR_LEN + 8;
 
 	if (len < off) {
 		say(w, "acpi: %s table at %#llx too short, ignored", "APIC", pa);
 		return;
 	}
 	o->madt_pa = pa;
-	o->lapic_addr = rd32(t + 36);
-	o->pcat_compat = rd32(t + 40) & 1;
+	o->lapic_addr = get_le32(t + 36);
+	o->pcat_compat = get_le32(t + 40) & 1;
 	while (off + 2 <= len) {
 		uint8_t elen = t[off + 1];
 
@@ -237,7 +222,7 @@ int acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *typa,
 static void parse_fadt(struct walk *w, const uint8_t *t, uint64_t pa)
 {
 	struct acpi_info *o = w->out;
-	uint32_t len = rd32(t + 4);
+	uint32_t len = get_le32(t + 4);
 	const uint8_t *dsdt;
 
 	if (len < 116) {
@@ -245,17 +230,17 @@ static void parse_fadt(struct walk *w, const uint8_t *t, uint64_t pa)
 		return;
 	}
 	o->fadt_pa = pa;
-	o->dsdt_pa = rd32(t + 40);
-	if (len >= 148 && rd64(t + 140))
-		o->dsdt_pa = rd64(t + 140);
-	o->smi_cmd = rd32(t + 48);
+	o->dsdt_pa = get_le32(t + 40);
+	if (len >= 148 && get_le64(t + 140))
+		o->dsdt_pa = get_le64(t + 140);
+	o->smi_cmd = get_le32(t + 48);
 	o->acpi_enable = t[52];
-	o->pm1a_cnt = rd32(t + 64);
-	o->pm1b_cnt = rd32(t + 68);
-	o->pm_tmr = rd32(t + 76);
+	o->pm1a_cnt = get_le32(t + 64);
+	o->pm1b_cnt = get_le32(t + 68);
+	o->pm_tmr = get_le32(t + 76);
 	o->century = t[108];
 	dsdt = o->dsdt_pa ? map_table(w, o->dsdt_pa, "DSDT") : 0;
-	if (dsdt && !acpi_find_s5(dsdt + HDR_LEN, rd32(dsdt + 4) - HDR_LEN,
+	if (dsdt && !acpi_find_s5(dsdt + HDR_LEN, get_le32(dsdt + 4) - HDR_LEN,
 				  &o->s5_typa, &o->s5_typb))
 		o->s5_valid = true;
 }
@@ -272,7 +257,7 @@ static void parse_table(struct walk *w, uint64_t pa)
 	else if (!memcmp(t, "FACP", 4))
 		parse_fadt(w, t, pa);
 	else if (!memcmp(t, "SSDT", 4) && !w->out->s5_valid &&
-		 !acpi_find_s5(t + HDR_LEN, rd32(t + 4) - HDR_LEN,
+		 !acpi_find_s5(t + HDR_LEN, get_le32(t + 4) - HDR_LEN,
 			       &w->out->s5_typa, &w->out->s5_typb))
 		w->out->s5_valid = true; /* SeaBIOS keeps \_S5 in an SSDT */
 	else if (!memcmp(t, "MCFG", 4))
@@ -297,21 +282,21 @@ int acpi_parse(const void *rsdp, uint32_t rsdp_len, acpi_map_fn map,
 	}
 	out->revision = r[15];
 	root = 0;
-	if (out->revision >= 2 && rd64(r + 24)) {
-		out->root_pa = rd64(r + 24);
+	if (out->revision >= 2 && get_le64(r + 24)) {
+		out->root_pa = get_le64(r + 24);
 		root = map_table(&w, out->root_pa, "XSDT");
 		out->root_is_xsdt = root != 0;
 	}
-	if (!root && rd32(r + 16)) {
-		out->root_pa = rd32(r + 16);
+	if (!root && get_le32(r + 16)) {
+		out->root_pa = get_le32(r + 16);
 		root = map_table(&w, out->root_pa, "RSDT");
 	}
 	if (!root)
 		return -ENODEV;
 	esize = out->root_is_xsdt ? 8 : 4;
-	len = rd32(root + 4);
+	len = get_le32(root + 4);
 	for (uint32_t off = HDR_LEN; off + esize <= len; off += esize) {
-		uint64_t pa = esize == 8 ? rd64(root + off) : rd32(root + off);
+		uint64_t pa = esize == 8 ? get_le64(root + off) : get_le32(root + off);
 		if (pa)
 			parse_table(&w, pa);
 	}

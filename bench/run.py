@@ -58,6 +58,37 @@ def boot_cost():
     return out
 
 
+def hvrun(config, cpus, cmdline, workdir):
+    """Runs tools/hvrun quietly; returns the serial log."""
+    import subprocess
+    subprocess.run([sys.executable, os.path.join(emu.ROOT, "tools", "hvrun"),
+                    config, "--cpus", str(cpus), "--cmdline", cmdline,
+                    "--workdir", workdir, "--quiet", "--timeout", "300"],
+                   check=False, capture_output=True)
+    return emu._read(os.path.join(workdir, "run", "serial.txt"))
+
+
+@bench
+def exit_round_trips():
+    """Host instructions per VM-exit round trip, seen from the guest."""
+    cfg = os.path.join(emu.ROOT, "tests", "system", "configs", "bench.cfg")
+    log = hvrun(cfg, 1, "loglevel=warn", os.path.join(BUILD, "exits"))
+    names = {"cpuid": "CPUID", "vmcall": "VMCALL (unknown call number)",
+             "io_unclaimed": "IN from an unclaimed port",
+             "mmio": "32-bit MOV store to the test device (EPT violation, "
+                     "decode, device)"}
+    out = []
+    for key, what in names.items():
+        m = re.search(r"^\[bench\] bench: %s (\d+)$" % key, log, re.M)
+        if not m:
+            fail("no bench line for " + key + "\n" + log[-1500:])
+        out.append({"name": "exit.%s.instructions" % key,
+                    "value": int(m.group(1)), "unit": "instructions",
+                    "detail": "Bochs corei7_haswell_4770: %s; (TSC of 2000 "
+                              "exiting iterations - 2000 NOPs) / 2000" % what})
+    return out
+
+
 def main():
     results = []
     for b in BENCHES:

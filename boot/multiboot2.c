@@ -8,6 +8,7 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "lib/unaligned.h"
 
 struct parser {
 	const uint8_t *base;
@@ -31,22 +32,6 @@ static int fail_header(struct parser *p, const char *what)
 	return -EINVAL;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
 /* Copies a string that must be NUL-terminated within [s, s + max). */
 static bool copy_str(char *dst, size_t dstlen, const uint8_t *s, size_t max)
 {
@@ -67,8 +52,8 @@ static int tag_module(struct parser *p, const uint8_t *t, uint32_t size,
 
 	if (size < 17)
 		return fail(p, "module tag too short", 3, off);
-	start = rd32(t + 8);
-	end = rd32(t + 12);
+	start = get_le32(t + 8);
+	end = get_le32(t + 12);
 	if (end < start)
 		return fail(p, "module ends before it starts", 3, off);
 	if (p->bi->n_mod == BI_MAX_MODULES)
@@ -89,12 +74,12 @@ static int tag_mmap(struct parser *p, const uint8_t *t, uint32_t size,
 
 	if (size < 16)
 		return fail(p, "memory map tag too short", 6, off);
-	esize = rd32(t + 8);
+	esize = get_le32(t + 8);
 	if (esize < 24 || esize % 8)
 		return fail(p, "bad memory map entry size", 6, off);
 	p->bi->n_mem = 0;
 	for (uint32_t e = 16; esize <= size - e; e += esize) { /* no wrap */
-		uint64_t base = rd64(t + e), len = rd64(t + e + 8);
+		uint64_t base = get_le64(t + e), len = get_le64(t + e + 8);
 		struct bi_mem *m;
 
 		if (!len)
@@ -106,7 +91,7 @@ static int tag_mmap(struct parser *p, const uint8_t *t, uint32_t size,
 		m = &p->bi->mem[p->bi->n_mem++];
 		m->base = base;
 		m->len = len;
-		m->type = rd32(t + e + 16);
+		m->type = get_le32(t + e + 16);
 		if (m->type < BI_MEM_USABLE || m->type > BI_MEM_BAD)
 			m->type = BI_MEM_RESERVED;
 	}
@@ -147,8 +132,8 @@ static int parse_tag(struct parser *p, const uint8_t *t, uint32_t type,
 	case MB2_TAG_BASIC_MEMINFO:
 		if (size < 16)
 			return fail(p, "basic meminfo tag too short", type, off);
-		bi->mem_lower_kb = rd32(t + 8);
-		bi->mem_upper_kb = rd32(t + 12);
+		bi->mem_lower_kb = get_le32(t + 8);
+		bi->mem_upper_kb = get_le32(t + 12);
 		return 0;
 	case MB2_TAG_MMAP:
 		return tag_mmap(p, t, size, off);
@@ -158,7 +143,7 @@ static int parse_tag(struct parser *p, const uint8_t *t, uint32_t type,
 	case MB2_TAG_EFI64:
 		if (size < 16)
 			return fail(p, "EFI64 tag too short", type, off);
-		bi->efi_systab = rd64(t + 8);
+		bi->efi_systab = get_le64(t + 8);
 		return 0;
 	case MB2_TAG_EFI_BS:
 		bi->efi_boot_services = true;
@@ -188,7 +173,7 @@ static int walk_tags(struct parser *p)
 
 	while (off + 8 <= p->total) {
 		const uint8_t *t = p->base + off;
-		uint32_t type = rd32(t), size = rd32(t + 4);
+		uint32_t type = get_le32(t), size = get_le32(t + 4);
 		int r;
 
 		if (size < 8)
@@ -220,7 +205,7 @@ int mb2_parse(const void *info, size_t avail, struct boot_info *bi, char *err,
 		return fail_header(&p, "information not 8-byte aligned");
 	if (avail < 16)
 		return fail_header(&p, "information shorter than 16 bytes");
-	p.total = rd32(info);
+	p.total = get_le32(info);
 	if (p.total < 16 || p.total > avail || p.total > MB2_INFO_MAX)
 		return fail_header(&p, "total size out of range");
 	r = walk_tags(&p);

@@ -28,7 +28,7 @@
 #define HV_VERSION "0.1"
 #define VMX_WAIT_US 1000000
 
-static struct hv_options opts;
+struct hv_options hv_options;
 static struct boot_info *boot;
 static struct vm_config_set vm_configs;
 static unsigned vms_refused;
@@ -166,8 +166,8 @@ static const struct bi_module *config_module(void)
 
 		while (s[n] && s[n] != ' ')
 			n++;
-		if (opts.config[0] ? n == strlen(opts.config) &&
-					     !strncmp(s, opts.config, n)
+		if (hv_options.config[0] ? n == strlen(hv_options.config) &&
+					     !strncmp(s, hv_options.config, n)
 				   : n > 4 && !strncmp(s + n - 4, ".cfg", 4))
 			return &boot->mod[i];
 	}
@@ -200,7 +200,7 @@ static void create_vms(void)
 
 	if (!m) {
 		kprintf("hv: no VM configuration%s%s among the boot modules\n",
-			opts.config[0] ? " " : "", opts.config);
+			hv_options.config[0] ? " " : "", hv_options.config);
 		return;
 	}
 	name = m->cmdline;
@@ -253,13 +253,13 @@ void hv_start(struct boot_info *bi, const char *boot_err)
 	boot = bi;
 	idt_init();
 	cpu_tables_load(bsp);
-	cmdline_defaults(&opts);
-	cmdline_parse(bi->cmdline, &opts, 0, 0); /* console= first, quietly */
-	console_init(&opts);
+	cmdline_defaults(&hv_options);
+	cmdline_parse(bi->cmdline, &hv_options, 0, 0); /* console= first, quietly */
+	console_init(&hv_options);
 	kprintf("hv: microhypervisor %s, booted through %s%s%s\n", HV_VERSION,
 		bi->door, bi->loader[0] ? " by " : "", bi->loader);
 	pr_info("hv: command line '%s'\n", bi->cmdline);
-	cmdline_parse(bi->cmdline, &opts, cmdline_report, 0);
+	cmdline_parse(bi->cmdline, &hv_options, cmdline_report, 0);
 	if (boot_err)
 		stop(boot_err);
 	phase("console");
@@ -279,6 +279,6 @@ void hv_start(struct boot_info *bi, const char *boot_err)
 	phase("tsc");
 	smp_boot();
 	phase("smp");
-	crash_test(opts.crash);
+	crash_test(hv_options.crash);
 	vmx_bringup();
 }

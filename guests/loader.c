@@ -8,6 +8,7 @@
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "lib/unaligned.h"
 
 #define MB1_SEARCH 8192
 #define MB2_SEARCH 32768
@@ -35,37 +36,24 @@ static int fail(struct ctx *c, int code, const char *fmt, ...)
 	return code;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
 long find_mb1_header(const uint8_t *img, uint64_t size)
 {
-	for (uint64_t off = 0; off + 12 <= size && off < MB1_SEARCH; off += 4)
-		if (rd32(img + off) == MB1_HEADER_MAGIC &&
-		    rd32(img + off) + rd32(img + off + 4) + rd32(img + off + 8) == 0)
+	/* the header lies wholly in the first 8 KiB (spec 3.1.1) */
+	for (uint64_t off = 0; off + 12 <= size && off + 12 <= MB1_SEARCH;
+	     off += 4)
+		if (get_le32(img + off) == MB1_HEADER_MAGIC &&
+		    get_le32(img + off) + get_le32(img + off + 4) + get_le32(img + off + 8) == 0)
 			return (long)off;
 	return -1;
 }
 
 long find_mb2_header(const uint8_t *img, uint64_t size)
 {
-	for (uint64_t off = 0; off + 16 <= size && off < MB2_SEARCH; off += 8) {
+	for (uint64_t off = 0; off + 16 <= size && off + 16 <= MB2_SEARCH;
+	     off += 8) {
 		const uint8_t *h = img + off;
-		if (rd32(h) == MB2_HEADER_MAGIC_ && rd32(h + 4) == 0 &&
-		    rd32(h) + rd32(h + 4) + rd32(h + 8) + rd32(h + 12) == 0)
+		if (get_le32(h) == MB2_HEADER_MAGIC_ && get_le32(h + 4) == 0 &&
+		    get_le32(h) + get_le32(h + 4) + get_le32(h + 8) + get_le32(h + 12) == 0)
 			return (long)off;
 	}
 	return -1;
@@ -101,17 +89,17 @@ struct phdr {
 
 static void read_phdr(const uint8_t *p, bool is64, struct phdr *ph)
 {
-	ph->type = rd32(p);
+	ph->type = get_le32(p);
 	if (is64) {
-		ph->offset = rd64(p + 8);
-		ph->paddr = rd64(p + 24);
-		ph->filesz = rd64(p + 32);
-		ph->memsz = rd64(p + 40);
+		ph->offset = get_le64(p + 8);
+		ph->paddr = get_le64(p + 24);
+		ph->filesz = get_le64(p + 32);
+		ph->memsz = get_le64(p + 40);
 	} else {
-		ph->offset = rd32(p + 4);
-		ph->paddr = rd32(p + 12);
-		ph->filesz = rd32(p + 16);
-		ph->memsz = rd32(p + 20);
+		ph->offset = get_le32(p + 4);
+		ph->paddr = get_le32(p + 12);
+		ph->filesz = get_le32(p + 16);
+		ph->memsz = get_le32(p + 20);
 	}
 }
 
@@ -119,14 +107,18 @@ static void read_phdr(const uint8_t *p, bool is64, struct phdr *ph)
  * header; multiboot spec 3.1.3). */
 static int load_elf(struct ctx *c, const uint8_t *img, uint64_t size)
 {
-	bool is64 = img[4] == 2;
-	uint64_t phoff = is64 ? rd64(img + 32) : rd32(img + 28);
-	uint64_t entry = is64 ? rd64(img + 24) : rd32(img + 24);
-	unsigned phentsize = img[is64 ? 54 : 42] | img[is64 ? 55 : 43] << 8;
-	unsigned phnum = img[is64 ? 56 : 44] | img[is64 ? 57 : 45] << 8;
-	unsigned loaded = 0;
+	bool is64;
+	uint64_t phoff, entry;
+	unsigned phentsize, phnum, loaded = 0;
 
-	if (size < 64 || (img[4] != 1 && img[4] != 2) || img[5] != 1 ||
+	if (size < 64) /* before reading any field of the header */
+		return fail(c, -ENOEXEC, "malformed ELF header");
+	is64 = img[4] == 2;
+	phoff = is64 ? get_le64(img + 32) : get_le32(img + 28);
+	entry = is64 ? get_le64(img + 24) : get_le32(img + 24);
+	phentsize = img[is64 ? 54 : 42] | img[is64 ? 55 : 43] << 8;
+	phnum = img[is64 ? 56 : 44] | img[is64 ? 57 : 45] << 8;
+	if ((img[4] != 1 && img[4] != 2) || img[5] != 1 ||
 	    phentsize < (is64 ? 56u : 32u) || phoff > size ||
 	    (uint64_t)phnum * phentsize > size - phoff)
 		return fail(c, -ENOEXEC, "malformed ELF header");
@@ -166,10 +158,10 @@ static int load_aout(struct ctx *c, const uint8_t *img, uint64_t size,
 
 	if ((uint64_t)hoff + 32 > size)
 		return fail(c, -ENOEXEC, "truncated multiboot header");
-	header_addr = rd32(h + 12);
-	load_addr = rd32(h + 16);
-	load_end = rd32(h + 20);
-	bss_end = rd32(h + 24);
+	header_addr = get_le32(h + 12);
+	load_addr = get_le32(h + 16);
+	load_end = get_le32(h + 20);
+	bss_end = get_le32(h + 24);
 	if (load_addr > header_addr || header_addr - load_addr > (uint64_t)hoff)
 		return fail(c, -ENOEXEC, "bad a.out kludge addresses");
 	file_off = hoff - (header_addr - load_addr);
@@ -181,7 +173,10 @@ static int load_aout(struct ctx *c, const uint8_t *img, uint64_t size,
 	memsz = bss_end > load_addr + filesz ? bss_end - load_addr : filesz;
 	if ((r = place(c, load_addr, img + file_off, filesz, memsz)))
 		return r;
-	c->res->entry = rd32(h + 28);
+	c->res->entry = get_le32(h + 28);
+	if (c->res->entry >= c->req->ram_size)
+		return fail(c, -ENOEXEC, "entry point %#x is outside RAM",
+			    c->res->entry);
 	return 0;
 }
 
@@ -223,13 +218,15 @@ int load_image(struct gpa_space *mem, const struct load_request *req,
 		mb1 = mb2 < 0 ? find_mb1_header(img, req->image_size) : -1;
 	}
 	if (mb2 < 0 && mb1 < 0) {
-		if (req->format == VM_FORMAT_MULTIBOOT || is_elf(img, req->image_size))
+		/* format = flat loads whatever bytes it is given */
+		if (req->format == VM_FORMAT_MULTIBOOT ||
+		    (req->format == VM_FORMAT_AUTO && is_elf(img, req->image_size)))
 			return fail(&c, -ENOEXEC, "no multiboot header in the "
 				    "first 32 KiB");
 		return load_flat(&c, img, req->image_size);
 	}
 	res->kind = mb2 >= 0 ? IMAGE_MULTIBOOT2 : IMAGE_MULTIBOOT1;
-	if (mb1 >= 0 && (rd32(img + mb1 + 4) & MB1_FLAG_AOUT) &&
+	if (mb1 >= 0 && (get_le32(img + mb1 + 4) & MB1_FLAG_AOUT) &&
 	    !is_elf(img, req->image_size))
 		r = load_aout(&c, img, req->image_size, mb1);
 	else if (is_elf(img, req->image_size))

@@ -159,10 +159,15 @@ int mbinfo_build(struct gpa_space *mem, const struct load_request *req,
 		 struct load_result *res, char *err, size_t errlen)
 {
 	static struct buf b;
-	uint64_t mod_start[VMCFG_MAX_MODULES + 1];
+	uint64_t mod_start[VMCFG_MAX_MODULES];
 	uint64_t at = (res->kernel_end + 0xfff) & ~0xfffull;
 
-	for (unsigned i = 0; i < req->n_modules && i <= VMCFG_MAX_MODULES; i++) {
+	if (req->n_modules > VMCFG_MAX_MODULES) {
+		ksnprintf(err, errlen, "%s: more than %d modules",
+			  req->image_name, VMCFG_MAX_MODULES);
+		return -E2BIG;
+	}
+	for (unsigned i = 0; i < req->n_modules; i++) {
 		uint64_t size = req->modules[i].size;
 		if (at + size > req->ram_size || at + size < at)
 			return no_room(req, err, errlen, "a module", at + size);
@@ -176,8 +181,12 @@ int mbinfo_build(struct gpa_space *mem, const struct load_request *req,
 		build_mb1(&b, req, mod_start);
 	else
 		build_mb2(&b, req, mod_start);
-	if (b.overflow)
-		return no_room(req, err, errlen, "the boot information", at);
+	if (b.overflow) {
+		ksnprintf(err, errlen, "%s: the boot information (command line, "
+			  "module strings) exceeds %d bytes", req->image_name,
+			  INFO_MAX);
+		return -E2BIG;
+	}
 	if (at + b.len > req->ram_size || gpa_write(mem, at, b.b, b.len))
 		return no_room(req, err, errlen, "the boot information",
 			       at + b.len);

@@ -143,6 +143,15 @@ static bool opt_config(struct hv_options *o, char *v)
 	return true;
 }
 
+/* testhooks: test-only hypercalls (HV_HC_TEST_*) are honoured. */
+static bool opt_testhooks(struct hv_options *o, char *v)
+{
+	if (*v)
+		return false;
+	o->testhooks = true;
+	return true;
+}
+
 static const struct option {
 	const char *name;
 	bool (*set)(struct hv_options *o, char *value);
@@ -151,6 +160,7 @@ static const struct option {
 	{ "loglevel", opt_loglevel },
 	{ "crash", opt_crash },
 	{ "config", opt_config },
+	{ "testhooks", opt_testhooks },
 };
 
 static void report(cmdline_report_fn fn, void *ctx, const char *fmt,

@@ -6,6 +6,7 @@
 #ifndef LIB_CMDLINE_H
 #define LIB_CMDLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum console_kind { CONSOLE_UART, CONSOLE_E9, CONSOLE_NONE };
@@ -24,9 +25,13 @@ struct hv_options {
 	int loglevel;          /* messages with level <= loglevel are shown */
 	char crash[16];        /* debug: fault to raise after boot ("" = none) */
 	char config[64];       /* module holding the VM configuration */
+	bool testhooks;        /* allow the test-only hypercalls */
 };
 
 typedef void (*cmdline_report_fn)(void *ctx, const char *msg);
+
+/* The options the hypervisor runs with (boot/start.c). */
+extern struct hv_options hv_options;
 
 void cmdline_defaults(struct hv_options *o);
 

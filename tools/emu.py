@@ -53,7 +53,7 @@ def mkiso(out, elf, cmdline="", modules=(), rescue=False):
 def _read(path):
     try:
         with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+            return f.read().decode("utf-8", "replace").replace("\r\n", "\n")
     except FileNotFoundError:
         return ""
 

@@ -47,9 +47,11 @@ static int prefixes(struct cursor *c, unsigned mode, uint8_t *op)
 		switch (*op) {
 		case 0x66:
 			c->opsize = mode == 16 ? 4 : 2;
+			c->rex = 0; /* a REX must come last */
 			continue;
 		case 0x67:
 			c->addrsize = mode == 64 ? 4 : mode == 32 ? 2 : 4;
+			c->rex = 0;
 			continue;
 		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
 		case 0x65: case 0xf0: case 0xf2: case 0xf3:

@@ -3,6 +3,7 @@
 #include "arch/tsc.h"
 #include "arch/x86.h"
 #include "guests/vm.h"
+#include "lib/cmdline.h"
 #include "lib/string.h"
 #include "sched/sched.h"
 #include "vmx/exit.h"
@@ -67,6 +68,14 @@ void exit_vmcall(struct vcpu *v, struct guest_regs *r)
 	case HV_HC_TIMER:
 		ret = hc_timer(v, a0, a1);
 		break;
+	case HV_HC_TEST_BREAK_ENTRY:
+		if (!hv_options.testhooks) {
+			ret = -HV_ENOSYS;
+			break;
+		}
+		skip_instruction();
+		vmwrite(GUEST_RFLAGS, vmread(GUEST_RFLAGS) & ~2ull);
+		return;
 	default:
 		ret = -HV_ENOSYS;
 	}

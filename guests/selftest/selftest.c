@@ -8,7 +8,8 @@
  * is the number of failures.
  *
  * Command-line words: mmio (the test device is present), triple (end in
- * a triple fault), deadhalt (end halted with interrupts off).
+ * a triple fault), deadhalt (end halted with interrupts off), entryfail
+ * (break its own guest state through the test hook).
  */
 #include "guests/lib/guest.h"
 #include "guests/lib/mbinfo.h"
@@ -280,6 +281,15 @@ int guest_main(uint32_t magic, uint32_t info)
 			__attribute__((packed)) none = { 0, 0 };
 		gprintf("selftest: raising a triple fault\n");
 		__asm__ volatile("lidt %0; int3" ::"m"(none));
+	}
+	if (cmdline_has("entryfail")) {
+		long r;
+
+		gprintf("selftest: breaking my own guest state\n");
+		r = hv_hypercall(HV_HC_TEST_BREAK_ENTRY, 0, 0, 0);
+		/* only reached when the hypervisor refuses the test hook */
+		check("testhook.refused-without-option", r == -HV_ENOSYS,
+		      "ret %ld", r);
 	}
 	if (cmdline_has("deadhalt")) {
 		gprintf("selftest: halting with interrupts off\n");

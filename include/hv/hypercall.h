@@ -42,6 +42,11 @@ enum hv_hypercall {
 	 * (32..255) on this vCPU, or an NMI if RCX is HV_TIMER_NMI. RBX = 0
 	 * raises it at once; a new call replaces a pending timer. */
 	HV_HC_TIMER = 5,
+	/* Test hook, honoured only when the hypervisor runs with the
+	 * "testhooks" option (else -HV_ENOSYS): corrupts this vCPU's guest
+	 * state (clears RFLAGS bit 1) so that the next VM entry fails, to
+	 * test how entry failures are reported. */
+	HV_HC_TEST_BREAK_ENTRY = 0x7e57,
 };
 
 #define HV_TIMER_NMI 2

@@ -6,6 +6,7 @@ two cores; each emulator uses one)."""
 import concurrent.futures
 import os
 import re
+import subprocess
 import sys
 import time
 import traceback
@@ -16,6 +17,9 @@ import emu  # noqa: E402
 ROOT = emu.ROOT
 BUILD = os.path.join(ROOT, "build")
 HV = os.path.join(BUILD, "hv.elf")
+HVRUN = os.path.join(ROOT, "tools", "hvrun")
+CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
+GUESTS = os.path.join(BUILD, "guests")
 TESTS = []
 
 
@@ -52,6 +56,34 @@ class Ctx:
                      **kw)
         self.runs.append(r)
         return r
+
+    def hvrun(self, config, cpus=2, cmdline="loglevel=info", timeout=240,
+              extra=()):
+        """Runs tools/hvrun on a config (from tests/system/configs unless
+        a path is given); the Run's status is hvrun's exit status."""
+        path = config if os.sep in config else os.path.join(CONFIGS, config)
+        wd = os.path.join(self.dir, "hvrun%d" % len(self.runs))
+        t0 = time.monotonic()
+        p = subprocess.run([sys.executable, HVRUN, path, "--cpus", str(cpus),
+                            "--cmdline", cmdline, "--timeout", str(timeout),
+                            "--workdir", wd, "--quiet"] + list(extra),
+                           capture_output=True, text=True)
+        rd = os.path.join(wd, "run")
+        r = emu.Run(rd, p.returncode, p.returncode == 2 and "timed out" in
+                    p.stderr, time.monotonic() - t0,
+                    emu._read(os.path.join(rd, "serial.txt")),
+                    emu._read(os.path.join(rd, "stdout.txt")),
+                    emu._read(os.path.join(rd, "bochs.log")))
+        r.stderr = p.stderr
+        self.runs.append(r)
+        return r
+
+    def config(self, name, text):
+        """Writes a config into the test's folder and returns its path."""
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
 
     # -- assertions --------------------------------------------------------
     def expect(self, run, pattern, count=None, text=None):
