@@ -36,7 +36,7 @@ VMX_SRCS     := vmx/caps.c vmx/controls.c vmx/cpuid.c vmx/decode.c \
 EPT_SRCS     := ept/gpa.c ept/pt.c ept/violation.c
 SCHED_SRCS   := sched/run.c
 DRIVERS_SRCS := drivers/pio.c drivers/testdev.c drivers/uart.c \
-	drivers/vdebug.c drivers/vuart.c
+	drivers/vdebug.c drivers/vreset.c drivers/vuart.c
 GUESTS_SRCS  := guests/board.c guests/config.c guests/loader.c \
 	guests/mbinfo.c guests/vm.c
 LIB_SRCS     := lib/cmdline.c lib/console.c lib/format.c lib/string.c

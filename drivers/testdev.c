@@ -31,11 +31,16 @@ static int access(void *ctx, struct vcpu *v, uint64_t gpa, unsigned size,
 	return 0;
 }
 
+void testdev_reset(struct vm *vm)
+{
+	memset(&devs[vm->id], 0, sizeof(devs[vm->id]));
+}
+
 int testdev_attach(struct vm *vm)
 {
 	struct testdev *d = &devs[vm->id];
 
-	memset(d, 0, sizeof(*d));
+	testdev_reset(vm);
 	return gpa_add_mmio(&vm->mem, TESTDEV_BASE, TESTDEV_SIZE, access, d,
 			    "testdev");
 }

@@ -19,5 +19,6 @@
 struct vm;
 
 int testdev_attach(struct vm *vm);
+void testdev_reset(struct vm *vm);
 
 #endif

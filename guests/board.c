@@ -3,6 +3,7 @@
 
 #include "drivers/testdev.h"
 #include "drivers/vdebug.h"
+#include "drivers/vreset.h"
 #include "guests/vm.h"
 
 static void uart_tx(void *ctx, uint8_t c) { vm_console_putc(ctx, (char)c); }
@@ -29,7 +30,18 @@ int board_attach(struct vm *vm)
 	r = pio_add(&vm->pio, COM1_PORT, 8, uart_port, vm, "COM1");
 	if (!r)
 		r = vdebug_attach(vm);
+	if (!r)
+		r = vreset_attach(vm);
 	if (!r && (vm->cfg->devices & VM_DEV_TESTDEV))
 		r = testdev_attach(vm);
 	return r;
+}
+
+void board_reset(struct vm *vm)
+{
+	vuart_init(&vm->uart, uart_tx, 0, vm);
+	vm->shutdown_pos = 0;
+	vreset_reset(vm);
+	if (vm->cfg->devices & VM_DEV_TESTDEV)
+		testdev_reset(vm);
 }

@@ -8,5 +8,7 @@ struct vm;
 #define COM1_PORT 0x3f8
 
 int board_attach(struct vm *vm);
+/* Devices back to their power-on state (a VM reset). */
+void board_reset(struct vm *vm);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "arch/mm.h"
 #include "arch/percpu.h"
+#include "arch/x86.h"
 #include "boot/start.h"
 #include "guests/board.h"
 #include "guests/loader.h"
@@ -132,8 +133,9 @@ static int load(struct vm *vm, const struct boot_info *bi,
 	return 0;
 }
 
-static struct vcpu *vcpu_create(struct vm *vm, unsigned id,
-				const struct load_result *res)
+static void set_entry(struct vm *vm, const struct load_result *res);
+
+static struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 {
 	struct vcpu *v = zalloc(sizeof(*v));
 
@@ -145,13 +147,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned id,
 		zfree(v, sizeof(*v));
 		return 0;
 	}
-	if (res->kind == IMAGE_FLAT) {
-		vmx_guest_real_mode(v, res->real_cs, res->real_ip);
-	} else {
-		vmx_guest_flat32(v, res->entry);
-		v->regs.gpr[REG_RAX] = res->eax;
-		v->regs.gpr[REG_RBX] = res->ebx;
-	}
+	vcpu_apply_reset(v, &v->regs);
 	vmcs_release(v);
 	v->state = id == 0 ? VCPU_RUNNABLE : VCPU_HALTED;
 	return v;
@@ -177,13 +173,15 @@ struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi)
 		return refuse(cfg, "out of memory"), (struct vm *)0;
 	vm->id = n_vms;
 	vm->cfg = cfg;
+	vm->bi = bi;
 	vm->ram_size = cfg->memory;
 	str_copy(vm->name, cfg->name, sizeof(vm->name));
 	if (gpa_init(&vm->mem, &ept_env, vmx_ctl.ept_1g ? 3 : 2, phys_to_virt) ||
 	    alloc_ram(vm) || board_attach(vm) || load(vm, bi, &res))
 		goto fail;
+	set_entry(vm, &res);
 	for (unsigned i = 0; i < cfg->vcpus; i++) {
-		vm->vcpu[i] = vcpu_create(vm, i, &res);
+		vm->vcpu[i] = vcpu_create(vm, i);
 		if (!vm->vcpu[i]) {
 			refuse(cfg, "cannot create vcpu %u", i);
 			goto fail;
@@ -293,4 +291,62 @@ void vm_console_flush(struct vm *vm)
 {
 	if (vm->con_len)
 		vm_console_putc(vm, '\n');
+}
+
+static void set_entry(struct vm *vm, const struct load_result *res)
+{
+	vm->entry_real = res->kind == IMAGE_FLAT;
+	vm->entry_cs = res->real_cs;
+	vm->entry_ip = res->real_ip;
+	vm->entry_eip = res->entry;
+	vm->entry_eax = res->eax;
+	vm->entry_ebx = res->ebx;
+}
+
+void vcpu_apply_reset(struct vcpu *v, struct guest_regs *regs)
+{
+	struct vm *vm = v->vm;
+
+	v->reset_pending = false;
+	for (int i = 0; i < 16; i++)
+		regs->gpr[i] = 0;
+	regs->gpr[REG_RDX] = cpuid(1, 0).eax; /* family, model, stepping */
+	vmx_guest_reset(v);
+	if (v->id != 0)
+		return; /* APs wait, halted */
+	if (vm->entry_real) {
+		vmx_guest_real_mode(v, vm->entry_cs, vm->entry_ip);
+	} else {
+		vmx_guest_flat32(v, vm->entry_eip);
+		regs->gpr[REG_RAX] = vm->entry_eax;
+		regs->gpr[REG_RBX] = vm->entry_ebx;
+	}
+}
+
+void vm_reset(struct vcpu *cur, const char *why)
+{
+	struct vm *vm = cur->vm;
+	struct load_result res;
+
+	vm->resets++;
+	vm_console_flush(vm);
+	kprintf("vm %s: reset by the guest (%s), restart %u\n", vm->name, why,
+		vm->resets);
+	memset(phys_to_virt(vm->ram_hpa), 0, vm->ram_size);
+	board_reset(vm);
+	if (load(vm, vm->bi, &res)) {
+		vm_stop(vm, VM_STATUS_CRASHED, "its image could not be reloaded "
+			"after a reset");
+		return;
+	}
+	set_entry(vm, &res);
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		struct vcpu *v = vm->vcpu[i];
+
+		v->ev = (struct vcpu_events){ 0 };
+		v->timer_deadline = 0;
+		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_HALTED;
+		v->reset_pending = true;
+	}
+	this_cpu()->resched = true; /* the run loop applies it */
 }

@@ -64,6 +64,7 @@ struct vcpu {
 	uint32_t timer_vector;
 	uint64_t tsc_offset;
 	uint64_t mmio_exits;
+	bool reset_pending; /* apply the VM's reset when next switched in */
 	struct hv_exit_stats stats;
 	struct vcpu *rq_next; /* run queue link (sched/) */
 };
@@ -88,6 +89,11 @@ struct vm {
 	struct pio_bus pio;
 	uint8_t shutdown_pos; /* progress through "Shutdown" on port 0x8900 */
 	struct vuart uart;    /* COM1 */
+	const struct boot_info *bi; /* where its images are */
+	unsigned resets;
+	uint32_t entry_eip, entry_eax, entry_ebx;
+	uint16_t entry_cs, entry_ip;
+	bool entry_real;
 	spinlock_t con_lock;
 	unsigned con_len;
 	char con_line[160];
@@ -106,6 +112,12 @@ void vm_start(struct vm *vm);
  * wins. Safe from any CPU. */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Restarts the VM as if powered on again: RAM cleared, devices reset,
+ * images reloaded. Called from the exit path of one of its vCPUs (cur);
+ * every vCPU takes its reset state when next switched in. */
+void vm_reset(struct vcpu *cur, const char *why);
+/* Puts a vCPU into its post-reset state (its VMCS current). */
+void vcpu_apply_reset(struct vcpu *v, struct guest_regs *regs);
 /* Frees what a stopped VM holds. */
 void vm_destroy(struct vm *vm);
 /* Console output of the VM: a byte at a time, printed a line at a time

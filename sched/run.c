@@ -121,6 +121,8 @@ int sched_slow(struct cpu *c, struct vcpu *cur)
 		vcpu_switch(c, c->vcpu, next);
 	else if (!cur) /* first run on this CPU: state not loaded yet */
 		vcpu_switch(c, 0, next);
+	if (next->reset_pending)
+		vcpu_apply_reset(next, &c->guest);
 	sched_arm(c, next);
 	if (events_pending(next))
 		inject_pending(next);

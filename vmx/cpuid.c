@@ -44,7 +44,8 @@ static void topology(uint32_t sub, struct cpuid_out *r,
 	}
 }
 
-static void hypervisor_leaf(uint32_t leaf, struct cpuid_out *r)
+static void hypervisor_leaf(uint32_t leaf, struct cpuid_out *r,
+			    const struct cpuid_guest *g)
 {
 	zero(r);
 	if (leaf == HV_CPUID_BASE) {
@@ -54,6 +55,7 @@ static void hypervisor_leaf(uint32_t leaf, struct cpuid_out *r)
 		r->edx = HV_CPUID_SIGNATURE_EDX;
 	} else if (leaf == HV_CPUID_MAX) {
 		r->eax = HV_ABI_VERSION;
+		r->ebx = g->resets;
 	}
 }
 
@@ -99,7 +101,7 @@ void cpuid_for_guest(uint32_t leaf, uint32_t sub, struct cpuid_out *r,
 		break;
 	default:
 		if (leaf >= HV_CPUID_BASE && leaf < HV_CPUID_BASE + 0x100)
-			hypervisor_leaf(leaf, r);
+			hypervisor_leaf(leaf, r, g);
 		break;
 	}
 }

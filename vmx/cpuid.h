@@ -14,6 +14,7 @@ struct cpuid_guest {
 	unsigned vcpu_id, n_vcpus;
 	bool osxsave;  /* the guest's CR4.OSXSAVE */
 	bool rdtscp, invpcid;
+	unsigned resets; /* of the VM, for leaf 0x40000001 */
 };
 
 /* Edits the host's output r for (leaf, subleaf) into the guest's. Leaves

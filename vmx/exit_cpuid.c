@@ -16,6 +16,7 @@ void exit_cpuid(struct vcpu *v, struct guest_regs *r)
 		.vcpu_id = v->id, .n_vcpus = v->vm->n_vcpus,
 		.osxsave = vmread(GUEST_CR4) & CR4_OSXSAVE_BIT,
 		.rdtscp = vmx_ctl.rdtscp, .invpcid = vmx_ctl.invpcid,
+		.resets = v->vm->resets,
 	};
 
 	cpuid_for_guest(leaf, sub, &o, &g);

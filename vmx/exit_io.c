@@ -84,6 +84,8 @@ void exit_io(struct vcpu *v, struct guest_regs *r)
 				     "device at port %#x failed", port);
 		return;
 	}
+	if (v->reset_pending) /* the OUT reset the VM: nothing to finish */
+		return;
 	if (in)
 		r->gpr[REG_RAX] = x86_merge_reg(r->gpr[REG_RAX], val, size,
 						false);

@@ -108,7 +108,7 @@ bool vmx_set_efer(struct vcpu *v, uint64_t val)
 }
 
 /* The state after INIT (SDM Vol. 3A, table 10-1), except that the code
- * starts wherever the loader says. */
+ * starts wherever the loader says. GPRs are the caller's. */
 void vmx_guest_reset(struct vcpu *v)
 {
 	set_seg(SEG_CS, 0xf000, 0xffff0000, 0xffff, AR_CODE16);
@@ -139,9 +139,6 @@ void vmx_guest_reset(struct vcpu *v)
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(GUEST_PENDING_DBG, 0);
 	vmwrite(VM_ENTRY_INTR_INFO, 0);
-	for (int i = 0; i < 16; i++)
-		v->regs.gpr[i] = 0;
-	v->regs.gpr[REG_RDX] = cpuid(1, 0).eax; /* family/model/stepping */
 }
 
 /* Real-address mode with CS:IP = cs:ip (flat binaries). */

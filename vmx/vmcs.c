@@ -155,6 +155,21 @@ int vmcs_create(struct vcpu *v)
 	return 0; /* still current: the loader sets the entry state */
 }
 
+/* On arrival at a CPU, drop whatever this CPU may still cache for the
+ * vCPU's VPID and EPT from an earlier stay or an earlier VM that had the
+ * same tags (SDM 29.4.3): guest-physical and combined mappings. */
+static void flush_guest_tlb(struct vcpu *v)
+{
+	uint64_t caps = vmx_caps.ept_vpid;
+
+	if (caps & EPT_CAP_INVEPT_SINGLE)
+		invept_single(gpa_eptp(&v->vm->mem));
+	else
+		invept_all();
+	if (vmx_ctl.vpid)
+		invvpid_single(v->vpid);
+}
+
 void vmcs_load(struct vcpu *v)
 {
 	struct cpu *c = this_cpu();
@@ -166,6 +181,7 @@ void vmcs_load(struct vcpu *v)
 	if (v->cpu != c) {
 		write_host_percpu(c);
 		v->cpu = c;
+		flush_guest_tlb(v);
 	}
 }
 

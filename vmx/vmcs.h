@@ -183,6 +183,13 @@ static inline void invept_single(uint64_t eptp)
 	__asm__ volatile("invept %0, %1" ::"m"(d), "r"(1ull) : "cc", "memory");
 }
 
+static inline void invept_all(void)
+{
+	struct { uint64_t eptp, rsvd; } d = { 0, 0 };
+
+	__asm__ volatile("invept %0, %1" ::"m"(d), "r"(2ull) : "cc", "memory");
+}
+
 static inline void invvpid_single(uint16_t vpid)
 {
 	struct { uint64_t vpid, addr; } d = { vpid, 0 };

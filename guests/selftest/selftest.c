@@ -9,7 +9,8 @@
  *
  * Command-line words: mmio (the test device is present), triple (end in
  * a triple fault), deadhalt (end halted with interrupts off), entryfail
- * (break its own guest state through the test hook).
+ * (break its own guest state through the test hook), reset (reset the
+ * VM through port 0xcf9, or 0x64 with kbc, on the first boot only).
  */
 #include "guests/lib/guest.h"
 #include "guests/lib/mbinfo.h"
@@ -290,6 +291,23 @@ int guest_main(uint32_t magic, uint32_t info)
 		/* only reached when the hypervisor refuses the test hook */
 		check("testhook.refused-without-option", r == -HV_ENOSYS,
 		      "ret %ld", r);
+	}
+	if (cmdline_has("reset")) {
+		uint32_t r[4];
+
+		cpuid(HV_CPUID_MAX, 0, r);
+		if (r[1] == 0) {
+			gprintf("selftest: first boot, resetting through %s\n",
+				cmdline_has("kbc") ? "port 0x64" : "port 0xcf9");
+			if (cmdline_has("kbc"))
+				outb(0x64, 0xfe);
+			else
+				outb(0xcf9, 0x06);
+			gprintf("selftest: FAIL: the reset did not happen\n");
+			return 1;
+		}
+		gprintf("selftest: booted again after %u reset%s\n", r[1],
+			r[1] > 1 ? "s" : "");
 	}
 	if (cmdline_has("deadhalt")) {
 		gprintf("selftest: halting with interrupts off\n");

@@ -23,7 +23,8 @@
 #define HV_CPUID_SIGNATURE_EBX 0x75564875u
 #define HV_CPUID_SIGNATURE_ECX 0x48755648u
 #define HV_CPUID_SIGNATURE_EDX 0x56487556u
-/* Leaf 0x40000001: EAX = ABI version. */
+/* Leaf 0x40000001: EAX = ABI version, EBX = how many times this VM has
+ * been reset (0 on its first boot). */
 #define HV_ABI_VERSION 1
 
 enum hv_hypercall {

@@ -168,3 +168,28 @@ def bochs_vm_refusals_named(t):
     vm_status(t, r, "fine", 0, "exit hypercall")
     t.expect(r, r"^hv: all VMs stopped: 1 of 1 with status 0, 4 refused$")
     t.check(r.status == 1, "hvrun status %d" % r.status)
+
+
+@test
+def bochs_vm_reset_ports(t):
+    """A guest resets its VM through 0xcf9 or the keyboard controller:
+    RAM is cleared, the image reloaded, and it boots again (CPUID leaf
+    0x40000001 EBX counts the resets); other VMs are not disturbed."""
+    cfg = t.config("reset.cfg", "[vm cf9]\nkernel = selftest.elf\n"
+                   "cmdline = reset\n"
+                   "[vm kbc]\nkernel = selftest.elf\ncmdline = reset kbc\n"
+                   "[vm steady]\nkernel = realmode.bin\nformat = flat\n"
+                   "memory = 1M\n")
+    r = t.hvrun(cfg, cpus=2)
+    t.expect(r, r"^\[cf9\] selftest: first boot, resetting through port "
+                r"0xcf9$", count=1)
+    t.expect(r, r"^vm cf9: reset by the guest \(reset control register "
+                r"0xcf9\), restart 1$", count=1)
+    t.expect(r, r"^\[cf9\] selftest: booted again after 1 reset$", count=1)
+    t.expect(r, r"^vm kbc: reset by the guest \(keyboard controller command "
+                r"0xfe\), restart 1$", count=1)
+    t.expect(r, r"^\[kbc\] selftest: booted again after 1 reset$", count=1)
+    selftest_passed(t, r, "cf9")
+    selftest_passed(t, r, "kbc")
+    vm_status(t, r, "steady", 0, "exit hypercall")
+    t.check(r.status == 0, "hvrun status %d" % r.status)

@@ -40,7 +40,7 @@
 #define EBX7_INVPCID BIT(10)
 #define EBX7_PT BIT(25)
 
-static const struct cpuid_guest one_vcpu = { 0, 1, false, false, false };
+static const struct cpuid_guest one_vcpu = { 0, 1, false, false, false, 0 };
 
 static struct cpuid_out ask(uint32_t leaf, uint32_t sub, struct cpuid_out host,
 			    const struct cpuid_guest *g)
@@ -116,7 +116,7 @@ static void test_leaf1_apic_id_and_count(void **state)
 {
 	/* host EBX: APIC ID 0x0e, 16 logical, CLFLUSH 8, brand 0x55 */
 	struct cpuid_out host = { 0, 0x0e100855, 0, EDX_HTT | EDX_FPU };
-	struct cpuid_guest g = { 5, 8, false, false, false };
+	struct cpuid_guest g = { 5, 8, false, false, false, 0 };
 	struct cpuid_out r = ask(1, 0, host, &g);
 
 	assert_int_equal(r.ebx, 0x05080855);
@@ -128,7 +128,7 @@ static void test_leaf1_apic_id_and_count(void **state)
 	assert_int_equal(r.edx, EDX_FPU);
 
 	/* two vCPUs: HTT even if the host lacks it */
-	g = (struct cpuid_guest){ 1, 2, false, false, false };
+	g = (struct cpuid_guest){ 1, 2, false, false, false, 0 };
 	host.edx = 0;
 	r = ask(1, 0, host, &g);
 	assert_int_equal(r.ebx, 0x01020855);
@@ -168,7 +168,7 @@ static void test_leaf7(void **state)
 static void test_leaf_b_topology(void **state)
 {
 	struct cpuid_out host = { 0x11, 0x22, 0x33, 0x44 };
-	struct cpuid_guest g = { 3, 6, false, false, false };
+	struct cpuid_guest g = { 3, 6, false, false, false, 0 };
 
 	/* SMT level: 1 thread, shift 0; core level: 6 cores, 3 bits */
 	assert_out(ask(0xb, 0, host, &g), 0, 1, 0x100, 3);
@@ -180,11 +180,11 @@ static void test_leaf_b_topology(void **state)
 	assert_out(ask(0x1f, 1, host, &g), 3, 6, 0x201, 3);
 
 	/* shifts: 1 → 0, 2 → 1, 8 → 3 */
-	g = (struct cpuid_guest){ 0, 1, false, false, false };
+	g = (struct cpuid_guest){ 0, 1, false, false, false, 0 };
 	assert_out(ask(0xb, 1, host, &g), 0, 1, 0x201, 0);
-	g = (struct cpuid_guest){ 1, 2, false, false, false };
+	g = (struct cpuid_guest){ 1, 2, false, false, false, 0 };
 	assert_out(ask(0xb, 1, host, &g), 1, 2, 0x201, 1);
-	g = (struct cpuid_guest){ 7, 8, false, false, false };
+	g = (struct cpuid_guest){ 7, 8, false, false, false, 0 };
 	assert_out(ask(0xb, 1, host, &g), 3, 8, 0x201, 7);
 }
 
@@ -192,7 +192,7 @@ static void test_leaf4_caches(void **state)
 {
 	/* L1d: type 1, level 1, host says 2 threads share it, 8 cores */
 	struct cpuid_out host = { 0x1c004121, 0x01c0003f, 0x3f, 0 };
-	struct cpuid_guest g = { 0, 4, false, false, false };
+	struct cpuid_guest g = { 0, 4, false, false, false, 0 };
 	struct cpuid_out r = ask(4, 0, host, &g);
 
 	assert_int_equal(r.eax, 0x0c000121);
@@ -242,6 +242,12 @@ static void test_hypervisor_leaves(void **state)
 
 	assert_out(ask(0x40000001, 0, host, &one_vcpu), HV_ABI_VERSION, 0, 0, 0);
 	assert_int_equal(HV_ABI_VERSION, 1);
+	{ /* EBX counts the VM's resets */
+		struct cpuid_guest reset3 = one_vcpu;
+		reset3.resets = 3;
+		assert_out(ask(0x40000001, 0, host, &reset3), HV_ABI_VERSION, 3,
+			   0, 0);
+	}
 	assert_out(ask(0x40000002, 0, host, &one_vcpu), 0, 0, 0, 0);
 	assert_out(ask(0x40000010, 7, host, &one_vcpu), 0, 0, 0, 0);
 	assert_out(ask(0x400000ff, 0, host, &one_vcpu), 0, 0, 0, 0);
@@ -257,7 +263,7 @@ static void test_other_leaves_unchanged(void **state)
 					   0x80000002, 0x80000006, 0x80000008 };
 	struct cpuid_out host = { 0x12345678, 0x9abcdef0, 0xffffffff,
 				  0x0f0f0f0f };
-	struct cpuid_guest g = { 2, 4, true, true, true };
+	struct cpuid_guest g = { 2, 4, true, true, true, 0 };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(leaves); i++)
 		for (uint32_t sub = 0; sub < 3; sub++) {
