@@ -34,12 +34,14 @@ VMX_SRCS     := vmx/caps.c vmx/controls.c vmx/cpuid.c vmx/decode.c \
 	vmx/exit_msr.c vmx/exit_table.c vmx/exit_vmcall.c vmx/guest.c \
 	vmx/gwalk.c vmx/inject.c vmx/switch.c vmx/vmcs.c vmx/vmxon.c
 EPT_SRCS     := ept/gpa.c ept/pt.c ept/violation.c
-SCHED_SRCS   := sched/run.c
+SCHED_SRCS   := sched/balance.c sched/cfs.c sched/rr.c sched/run.c
 DRIVERS_SRCS := drivers/pio.c drivers/testdev.c drivers/uart.c \
-	drivers/vdebug.c drivers/vreset.c drivers/vuart.c
+	drivers/vdebug.c drivers/vlapic.c drivers/vlapic_irq.c \
+	drivers/vlapic_timer.c drivers/vreset.c drivers/vuart.c
 GUESTS_SRCS  := guests/board.c guests/config.c guests/loader.c \
-	guests/mbinfo.c guests/vm.c
-LIB_SRCS     := lib/cmdline.c lib/console.c lib/format.c lib/string.c
+	guests/mbinfo.c guests/vapic.c guests/vm.c
+LIB_SRCS     := lib/cmdline.c lib/console.c lib/format.c lib/rbtree.c \
+	lib/string.c
 HV_SRCS := $(BOOT_SRCS) $(ARCH_SRCS) $(VMX_SRCS) $(EPT_SRCS) \
 	$(SCHED_SRCS) $(DRIVERS_SRCS) $(GUESTS_SRCS) $(LIB_SRCS)
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
@@ -66,7 +68,7 @@ GUEST_CFLAGS := -m32 -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic \
 GUEST_LIB := guests/lib/guest.c guests/lib/mbinfo.c guests/lib/libgcc.c \
 	guests/lib/isr.S lib/format.c lib/string.c
 GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guests/%.o,$(GUEST_LIB))
-GUEST_ELFS := selftest isolation mb1info bench
+GUEST_ELFS := selftest isolation mb1info bench spin smp
 GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_ELFS)) \
 	$(BUILD)/guests/realmode.bin
 
@@ -88,12 +90,15 @@ $(BUILD)/guests/entry-mb2.o: guests/lib/entry.S
 # mb1info is the multiboot v1 guest; the others use multiboot2.
 guest_entry = $(BUILD)/guests/entry-$(if $(filter mb1info,$(1)),mb1,mb2).o
 
+# extra objects of a guest beyond its main .c
+GUEST_EXTRA_smp := $(BUILD)/guests/guests/smp/trampoline.S.o
+
 $(BUILD)/guests/%.elf: $$(BUILD)/guests/guests/$$*/$$*.c.o $(GUEST_LIB_OBJS) \
-		$$(call guest_entry,$$*) guests/lib/guest.ld
+		$$(call guest_entry,$$*) $$(GUEST_EXTRA_$$*) guests/lib/guest.ld
 	@echo "  LD32    $@"
 	@ld -m elf_i386 -z noexecstack --no-warn-rwx-segments \
 		-T guests/lib/guest.ld -o $@ $(call guest_entry,$*) \
-		$(BUILD)/guests/guests/$*/$*.c.o $(GUEST_LIB_OBJS)
+		$(BUILD)/guests/guests/$*/$*.c.o $(GUEST_EXTRA_$*) $(GUEST_LIB_OBJS)
 
 $(BUILD)/guests/realmode.bin: $(BUILD)/guests/guests/realmode/realmode.S.o
 	@echo "  LD16    $@"
@@ -135,8 +140,11 @@ UNIT_pio       := drivers/pio.c
 UNIT_controls  := vmx/controls.c vmx/caps.c lib/format.c
 UNIT_loader    := guests/loader.c guests/mbinfo.c ept/gpa.c ept/pt.c \
 	lib/format.c
+UNIT_rbtree    := lib/rbtree.c
+UNIT_sched     := sched/cfs.c sched/rr.c sched/balance.c lib/rbtree.c
+UNIT_vlapic    := drivers/vlapic.c drivers/vlapic_irq.c drivers/vlapic_timer.c
 UNIT_TESTS := format cmdline mb2 acpi pmm pt vmxcaps config gpa exit_table \
-	decode gwalk cpuid entry_check vuart pio controls loader
+	decode gwalk cpuid entry_check vuart pio controls loader vlapic rbtree sched
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $$(UNIT_$$*)

@@ -2,6 +2,7 @@
 /* GDT, TSS and per-CPU set-up. */
 #include "arch/percpu.h"
 
+#include "arch/lapic.h"
 #include "arch/mm.h"
 #include "arch/msr.h"
 #include "arch/paging.h"
@@ -67,6 +68,23 @@ void cpu_tables_load(struct cpu *c)
 	load_segments(c);
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	idt_load();
+}
+
+void cpu_kick(struct cpu *c, uint32_t attention)
+{
+	__atomic_or_fetch(&c->attention, attention, __ATOMIC_SEQ_CST);
+	if (c != this_cpu())
+		lapic_send_ipi(c->apic_id, VEC_KICK);
+}
+
+/* Both vectors only end a guest's run or a halt: the run loop looks at
+ * what changed. */
+static void wake_only(struct trap_frame *f) { (void)f; }
+
+void cpu_irq_init(void)
+{
+	irq_register(VEC_TIMER, wake_only);
+	irq_register(VEC_KICK, wake_only);
 }
 
 struct cpu *cpu_bsp_early(void)

@@ -34,10 +34,29 @@ static void lapic_write(uint32_t reg, uint32_t v)
 
 bool lapic_x2apic(void) { return x2apic; }
 
+/* Firmware leaves the 8259 pair in virtual-wire mode with IRQ 0 at
+ * vector 8, where an idle CPU would take the PIT's tick for a double
+ * fault. The hypervisor uses no PIC: move its vectors to 0x20-0x2f (where
+ * a spurious IRQ 7/15 is harmless) and mask every line. */
+static void legacy_pic_off(void)
+{
+	outb(0x20, 0x11); /* ICW1: edge, cascade, ICW4 follows */
+	outb(0xa0, 0x11);
+	outb(0x21, 0x20); /* ICW2: vector bases */
+	outb(0xa1, 0x28);
+	outb(0x21, 0x04); /* ICW3: slave on IRQ 2 */
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01); /* ICW4: 8086 mode */
+	outb(0xa1, 0x01);
+	outb(0x21, 0xff); /* OCW1: all masked */
+	outb(0xa1, 0xff);
+}
+
 void lapic_setup(void)
 {
 	x2apic = cpuid(1, 0).ecx & (1u << 21);
 	xapic_base = rdmsr(MSR_IA32_APIC_BASE) & 0xffffff000ull;
+	legacy_pic_off();
 }
 
 void lapic_init(void)
@@ -51,6 +70,7 @@ void lapic_init(void)
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_LVT_TIMER, 1u << 16); /* masked */
 	lapic_write(LAPIC_LVT_ERROR, 1u << 16);
+	lapic_write(LAPIC_LVT_LINT0, 1u << 16); /* no ExtINT from a PIC */
 	lapic_write(LAPIC_SVR, 0x100 | 0xff);   /* enabled, spurious 0xff */
 }
 

@@ -24,7 +24,8 @@
 #define ICR_ASSERT (1u << 14)
 #define ICR_BUSY (1u << 12)
 
-/* Boot CPU: choose the mode (x2APIC if offered) and the xAPIC base. */
+/* Boot CPU: choose the mode (x2APIC if offered) and the xAPIC base, and
+ * silence the legacy 8259 PICs. */
 void lapic_setup(void);
 /* Every CPU: enable its APIC in the chosen mode. */
 void lapic_init(void);
@@ -34,6 +35,7 @@ void lapic_eoi(void);
 void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 
 #define VEC_TIMER 0xf0
+#define VEC_KICK 0xf1
 /* Boot CPU, after the TSC rate is known: picks TSC-deadline mode, or
  * calibrates the one-shot count against the TSC. */
 void lapic_timer_setup(void);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/spinlock.h"
+#include "sched/core.h"
 #include "vmx/regs.h"
 
 #define MAX_CPUS 64
@@ -54,10 +56,12 @@ struct cpu {
 	 * stub (vmx/entry.S) */
 	struct guest_regs guest;
 	struct vcpu *vcpu;  /* the vCPU whose VMCS is current here */
-	struct vcpu *rq;    /* run queue: circular list of this CPU's vCPUs */
-	unsigned rq_len;
-	volatile bool resched;  /* pick again at the next exit */
-	uint64_t slice_end;     /* TSC at which the running vCPU's slice ends */
+	struct vcpu *running;   /* the vCPU the scheduler runs (rq.curr) */
+	spinlock_t rq_lock;
+	struct runq rq;
+	volatile uint32_t attention; /* ATTN_* (sched/sched.h) */
+	uint64_t slice_end;     /* ns at which the running vCPU's slice ends */
+	uint64_t next_balance;  /* ns of the next load-balancing look */
 	unsigned id;        /* logical index, 0 = boot CPU */
 	uint32_t apic_id;
 	volatile enum cpu_state state;
@@ -85,10 +89,17 @@ static inline struct cpu *this_cpu(void)
 	return c;
 }
 
+/* Makes c look at its run loop again soon (attention: ATTN_* bits to
+ * set): at once if c is this CPU, else through an IPI that ends its
+ * guest's run or its halt. */
+void cpu_kick(struct cpu *c, uint32_t attention);
+
 /* Builds and loads this CPU's GDT, TSS and IDT and points %gs at c. */
 void cpu_tables_load(struct cpu *c);
 /* Allocates c's main and IST stacks with unmapped guard pages. */
 int cpu_stacks_alloc(struct cpu *c);
+/* Host interrupt handlers of the run loop (timer, kick). */
+void cpu_irq_init(void);
 /* The boot CPU's struct cpu, usable before any allocator exists. */
 struct cpu *cpu_bsp_early(void);
 

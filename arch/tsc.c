@@ -3,6 +3,7 @@
 
 #include "arch/x86.h"
 #include "lib/console.h"
+#include "lib/muldiv.h"
 
 #define PIT_HZ 1193182ull
 #define CALIBRATE_MS 5
@@ -67,3 +68,7 @@ void udelay(uint64_t us)
 }
 
 uint64_t tsc_to_us(uint64_t ticks) { return ticks * 1000 / tsc_khz; }
+
+uint64_t tsc_ns(uint64_t ticks) { return mul_div(ticks, 1000000, tsc_khz); }
+
+uint64_t ns_tsc(uint64_t ns) { return mul_div(ns, tsc_khz, 1000000); }

@@ -11,5 +11,8 @@ extern uint64_t boot_tsc; /* TSC at the first instruction of the entry */
 void tsc_init(void);
 void udelay(uint64_t us);
 uint64_t tsc_to_us(uint64_t ticks);
+/* TSC ticks <-> nanoseconds, exact to a tick for any 64-bit value. */
+uint64_t tsc_ns(uint64_t ticks);
+uint64_t ns_tsc(uint64_t ns);
 
 #endif

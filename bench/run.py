@@ -89,6 +89,58 @@ def exit_round_trips():
     return out
 
 
+def spin_figures(log, vm, kind):
+    m = re.search(r"^\[%s\] spin: %s (.*)$" % (vm, kind), log, re.M)
+    if not m:
+        fail("no '%s' line from %s\n%s" % (kind, vm, log[-1500:]))
+    return {k: int(v) for k, v in re.findall(r"(\w+) (\d+)", m.group(1))}
+
+
+def config(name):
+    return os.path.join(emu.ROOT, "tests", "system", "configs", name)
+
+
+@bench
+def scheduler():
+    """Share error for weights 1:2:4, wake-up latency under load, and the
+    cost of a vCPU switch."""
+    out = []
+    log = hvrun(config("shares.cfg"), 2, "loglevel=warn",
+                os.path.join(BUILD, "shares"))
+    it = {n: spin_figures(log, n, "share")["iterations"]
+          for n in ("w1", "w2", "w4")}
+    total = sum(it.values())
+    err = max(abs(100.0 * it[n] / total - 100.0 * w / 7)
+              for n, w in (("w1", 1), ("w2", 2), ("w4", 4)))
+    out.append({"name": "sched.share_error_pct", "value": round(err, 2),
+                "unit": "percentage points",
+                "detail": "Bochs, 2 CPUs: 3 CPU-bound guests, weights 1:2:4, "
+                          "on one CPU for a 300 ms window; largest |measured "
+                          "- fair| share (%s)" % ", ".join(
+                              "%s %.2f %%" % (n, 100.0 * it[n] / total)
+                              for n in it)})
+    log = hvrun(config("wakeup.cfg"), 1, "loglevel=warn",
+                os.path.join(BUILD, "wakeup"))
+    w = spin_figures(log, "waker", "wake")
+    out.append({"name": "sched.wakeup_latency_us", "value": w["max_us"],
+                "unit": "us (emulated)",
+                "detail": "Bochs, 1 CPU: a halted vCPU's 2 ms timer fires "
+                          "while a CPU-bound vCPU runs; worst of 20 "
+                          "(average %d us)" % w["avg_us"]})
+    log = hvrun(config("yield.cfg"), 2, "loglevel=warn",
+                os.path.join(BUILD, "yield"))
+    pair = spin_figures(log, "ping", "yield")["tsc_per_round"]
+    solo = spin_figures(log, "solo", "yield")["tsc_per_round"]
+    out.append({"name": "sched.switch.instructions",
+                "value": (pair - 2 * solo) // 2, "unit": "instructions",
+                "detail": "Bochs: two vCPUs yielding to each other on one "
+                          "CPU take %d per round trip (2 yields, 2 switches); "
+                          "a lone yield takes %d; per switch: (%d - 2 x %d) "
+                          "/ 2. Includes VMCLEAR/VMPTRLD, XSAVE/XRSTOR and "
+                          "6 MSRs each way" % (pair, solo, pair, solo)})
+    return out
+
+
 def main():
     results = []
     for b in BENCHES:

@@ -174,25 +174,6 @@ static const struct bi_module *config_module(void)
 	return 0;
 }
 
-/* vCPUs go to the allowed CPUs in turn. */
-static void place_vcpus(struct vm *vm)
-{
-	static unsigned next_cpu;
-	uint64_t allowed = vm->cfg->cpus ? vm->cfg->cpus : ~0ull;
-
-	for (unsigned i = 0; i < vm->n_vcpus; i++) {
-		unsigned tries = 0, cpu;
-
-		do {
-			cpu = next_cpu++ % n_cpus;
-		} while (!(allowed >> cpu & 1) && ++tries < n_cpus);
-		if (!(allowed >> cpu & 1))
-			cpu = 0;
-		sched_add(vm->vcpu[i], cpus[cpu]);
-		pr_info("vm %s: vcpu %u on cpu%u\n", vm->name, i, cpu);
-	}
-}
-
 static void create_vms(void)
 {
 	const struct bi_module *m = config_module();
@@ -207,12 +188,8 @@ static void create_vms(void)
 	vmcfg_parse(phys_to_virt(m->start), m->end - m->start, name,
 		    &vm_configs, config_report, 0);
 	for (unsigned i = 0; i < vm_configs.n; i++) {
-		struct vm *vm = vm_create(&vm_configs.vm[i], boot);
-		if (!vm) {
+		if (!vm_create(&vm_configs.vm[i], boot))
 			vms_refused++;
-			continue;
-		}
-		place_vcpus(vm);
 	}
 }
 
@@ -220,16 +197,22 @@ static void __attribute__((noreturn)) run_vms(void)
 {
 	char err[128];
 
+	const struct sched_policy *policy = sched_policy_by_name(hv_options.sched);
+
 	if (vmx_global_init(err, sizeof(err)))
 		stop(err);
+	sched_init(policy);
+	pr_info("sched: %s policy on %u CPUs\n", policy->name, n_cpus);
 	create_vms();
 	if (!n_vms) {
 		kprintf("hv: no VMs to run (%u refused), powering off\n",
 			vms_refused);
 		platform_poweroff(vms_refused ? HV_EXIT_FAILURE : HV_EXIT_SUCCESS);
 	}
+	uint64_t tsc0 = rdtsc();
+
 	for (unsigned i = 0; i < n_vms; i++)
-		vm_start(vms[i]);
+		vm_start(vms[i], tsc0);
 	__atomic_store_n(&sched_go, 1, __ATOMIC_RELEASE);
 	sched_start();
 }
@@ -252,6 +235,7 @@ void hv_start(struct boot_info *bi, const char *boot_err)
 
 	boot = bi;
 	idt_init();
+	cpu_irq_init();
 	cpu_tables_load(bsp);
 	cmdline_defaults(&hv_options);
 	cmdline_parse(bi->cmdline, &hv_options, 0, 0); /* console= first, quietly */

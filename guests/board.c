@@ -4,6 +4,7 @@
 #include "drivers/testdev.h"
 #include "drivers/vdebug.h"
 #include "drivers/vreset.h"
+#include "guests/vapic.h"
 #include "guests/vm.h"
 
 static void uart_tx(void *ctx, uint8_t c) { vm_console_putc(ctx, (char)c); }
@@ -32,6 +33,8 @@ int board_attach(struct vm *vm)
 		r = vdebug_attach(vm);
 	if (!r)
 		r = vreset_attach(vm);
+	if (!r)
+		r = vapic_attach(vm);
 	if (!r && (vm->cfg->devices & VM_DEV_TESTDEV))
 		r = testdev_attach(vm);
 	return r;

@@ -382,6 +382,19 @@ static void assignment(struct parser *p, char *line, uint32_t *seen)
 			problem(p, "%s: '%s' %s", key, as_written, why);
 		return;
 	}
+	if (!strncmp(key, "cpus.", 5) && key[5] >= '0' &&
+	    key[5] < '0' + VMCFG_MAX_VCPUS && !key[6]) {
+		char as_written[LINE_MAX];
+		uint64_t *mask = &p->vm->vcpu_cpus[key[5] - '0'];
+
+		str_copy(as_written, val, sizeof(as_written));
+		if (*mask)
+			problem(p, "%s: given twice", key);
+		else if (!parse_cpus(val, mask) || !*mask)
+			problem(p, "%s: '%s' is not a CPU list (e.g. 0-3,5)", key,
+				as_written);
+		return;
+	}
 	problem(p, "unknown key '%s'", key);
 }
 

@@ -17,6 +17,7 @@
  *   devices = testdev         comma-separated optional devices
  *   weight  = 1024            scheduler weight, 1..1000000 (default 1024)
  *   cpus    = 0-3,5           physical CPUs the VM may run on (default all)
+ *   cpus.N  = 1               physical CPUs its vCPU N may run on
  */
 #ifndef GUESTS_CONFIG_H
 #define GUESTS_CONFIG_H
@@ -62,6 +63,7 @@ struct vm_config {
 	uint32_t devices;
 	uint32_t weight;
 	uint64_t cpus; /* bit mask; 0 = any */
+	uint64_t vcpu_cpus[VMCFG_MAX_VCPUS]; /* cpus.N; 0 = as cpus */
 };
 
 struct vm_config_set {

@@ -10,6 +10,7 @@
 #include "boot/start.h"
 #include "guests/board.h"
 #include "guests/loader.h"
+#include "guests/vapic.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/format.h"
@@ -135,6 +136,25 @@ static int load(struct vm *vm, const struct boot_info *bi,
 
 static void set_entry(struct vm *vm, const struct load_result *res);
 
+/* The CPUs a vCPU may run on: cpus.N, else cpus, else all online. */
+static uint64_t vcpu_affinity(const struct vm_config *cfg, unsigned id)
+{
+	uint64_t online = n_cpus >= 64 ? ~0ull : (1ull << n_cpus) - 1;
+	uint64_t want = cfg->vcpu_cpus[id] ? cfg->vcpu_cpus[id] :
+			cfg->cpus ? cfg->cpus : online;
+
+	return want & online;
+}
+
+static int check_affinity(const struct vm_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->vcpus; i++)
+		if (!vcpu_affinity(cfg, i))
+			return refuse(cfg, "vcpu %u may run on no CPU there is "
+				      "(%u online)", i, n_cpus);
+	return 0;
+}
+
 static struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 {
 	struct vcpu *v = zalloc(sizeof(*v));
@@ -143,13 +163,17 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 		return 0;
 	v->vm = vm;
 	v->id = id;
+	v->sipi_vector = -1;
 	if (vcpu_ctx_init(v) || vmcs_create(v)) {
 		zfree(v, sizeof(*v));
 		return 0;
 	}
 	vcpu_apply_reset(v, &v->regs);
 	vmcs_release(v);
-	v->state = id == 0 ? VCPU_RUNNABLE : VCPU_HALTED;
+	vapic_init(v);
+	sched_entity_init(&v->se, &vm->group, vcpu_affinity(vm->cfg, id));
+	/* The BSP runs; APs wait for a start-up IPI (SDM 8.4.1). */
+	v->state = id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 	return v;
 }
 
@@ -176,7 +200,9 @@ struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi)
 	vm->bi = bi;
 	vm->ram_size = cfg->memory;
 	str_copy(vm->name, cfg->name, sizeof(vm->name));
-	if (gpa_init(&vm->mem, &ept_env, vmx_ctl.ept_1g ? 3 : 2, phys_to_virt) ||
+	sched_group_init(&vm->group, cfg->weight);
+	if (check_affinity(cfg) ||
+	    gpa_init(&vm->mem, &ept_env, vmx_ctl.ept_1g ? 3 : 2, phys_to_virt) ||
 	    alloc_ram(vm) || board_attach(vm) || load(vm, bi, &res))
 		goto fail;
 	set_entry(vm, &res);
@@ -202,10 +228,18 @@ fail:
 	return 0;
 }
 
-void vm_start(struct vm *vm)
+void vm_start(struct vm *vm, uint64_t tsc0)
 {
+	/* The VM's TSC reads 0 at tsc0 (SDM 26.6.5, TSC offsetting). */
+	for (unsigned i = 0; i < vm->n_vcpus; i++)
+		vm->vcpu[i]->tsc_offset = -tsc0;
 	__atomic_add_fetch(&vms_running, 1, __ATOMIC_SEQ_CST);
 	vm->state = VM_RUNNING;
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		sched_add_vcpu(vm->vcpu[i]);
+		pr_info("vm %s: vcpu %u on cpu%d\n", vm->name, i,
+			vm->vcpu[i]->se.cpu);
+	}
 	kprintf("vm %s: started\n", vm->name);
 }
 
@@ -230,6 +264,22 @@ static void print_exits(const struct vm *vm)
 	kprintf("%s\n", line);
 }
 
+/* Scheduling figures of each vCPU (slightly stale for one running on
+ * another CPU right now). */
+static void print_sched(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		const struct sched_entity *se = &vm->vcpu[i]->se;
+
+		kprintf("vm %s: vcpu %u ran %llu us, waited %llu us, %llu "
+			"switches, %llu migrations\n", vm->name, i,
+			(unsigned long long)(se->sum_exec / 1000),
+			(unsigned long long)(se->sum_wait / 1000),
+			(unsigned long long)se->switches,
+			(unsigned long long)vm->vcpu[i]->migrations);
+	}
+}
+
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -242,11 +292,12 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	kvsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
 	va_end(ap);
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
-		vm->vcpu[i]->state = VCPU_STOPPED;
+		sched_stop_vcpu(vm->vcpu[i]);
 	vm_console_flush(vm);
 	kprintf("vm %s: stopped, status %d: %s\n", vm->name, status,
 		vm->stop_reason);
 	print_exits(vm);
+	print_sched(vm);
 	if (!__atomic_sub_fetch(&vms_running, 1, __ATOMIC_SEQ_CST))
 		hv_all_vms_stopped();
 }
@@ -340,13 +391,20 @@ void vm_reset(struct vcpu *cur, const char *why)
 		return;
 	}
 	set_entry(vm, &res);
+	/* The APs go back to waiting for a SIPI; every APIC to its power-up
+	 * state; the BSP (which may be cur) restarts at the entry. */
+	for (unsigned i = 1; i < vm->n_vcpus; i++)
+		sched_init_signal(vm->vcpu[i]);
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
 		struct vcpu *v = vm->vcpu[i];
 
-		v->ev = (struct vcpu_events){ 0 };
-		v->timer_deadline = 0;
-		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_HALTED;
-		v->reset_pending = true;
+		spin_lock(&v->lapic_lock);
+		vlapic_init(&v->lapic, v->id, i == 0, v->lapic.ops, v);
+		spin_unlock(&v->lapic_lock);
 	}
-	this_cpu()->resched = true; /* the run loop applies it */
+	cur->vm->vcpu[0]->ev.pending = 0;
+	cur->vm->vcpu[0]->timer_deadline = 0;
+	cur->vm->vcpu[0]->lapic_deadline = 0;
+	cur->vm->vcpu[0]->reset_pending = true;
+	sched_yield(); /* the run loop applies it */
 }

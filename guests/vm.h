@@ -7,20 +7,25 @@
 #include <stdint.h>
 
 #include "drivers/pio.h"
+#include "drivers/vlapic.h"
 #include "drivers/vuart.h"
 #include "ept/gpa.h"
 #include "guests/config.h"
 #include "include/hv/hypercall.h"
 #include "lib/spinlock.h"
+#include "sched/core.h"
 #include "vmx/regs.h"
 
 #define VM_MAX 16
+#define VAPIC_OUTBOX 8 /* IPIs one APIC access can send: 1, room to spare */
 #define VM_MAX_VCPUS VMCFG_MAX_VCPUS
 
+/* A vCPU's state, changed under its run queue's lock (sched/run.c). */
 enum vcpu_state {
 	VCPU_RUNNABLE,
-	VCPU_HALTED,  /* HLT: waits for an interrupt */
-	VCPU_STOPPED, /* its VM stopped */
+	VCPU_HALTED,    /* HLT: waits for an interrupt */
+	VCPU_WAIT_SIPI, /* an AP after INIT: waits for a start-up IPI */
+	VCPU_STOPPED,   /* its VM stopped */
 };
 
 /* Guest state the VMCS does not hold, switched when the vCPU is. */
@@ -32,17 +37,18 @@ struct vcpu_ctx {
 	void *fpu;                /* XSAVE area, 64-byte aligned */
 };
 
-/* Events waiting for injection (vmx/inject.c). */
+/* Events waiting for injection (vmx/inject.c). Other CPUs set bits of
+ * `pending` (atomically); the rest is the vCPU's own. */
 #define EV_EXCEPTION (1u << 0)
 #define EV_NMI (1u << 1)
-#define EV_IRQ (1u << 2)
+#define EV_IRQ (1u << 2)      /* the local APIC may have a vector to give */
 #define EV_REINJECT (1u << 3)
+#define EV_INIT (1u << 4)     /* an INIT arrived */
 struct vcpu_events {
-	uint32_t pending; /* EV_* */
+	volatile uint32_t pending; /* EV_* */
 	uint8_t exc_vector;
 	bool exc_has_error;
 	uint32_t exc_error;
-	uint64_t irq[4]; /* requested external vectors, bit per vector */
 	uint32_t reinject; /* IDT-vectoring info of an interrupted delivery */
 	uint32_t reinject_error, reinject_len;
 };
@@ -56,17 +62,29 @@ struct vcpu {
 	uint16_t vpid;
 	uint64_t vmcs_pa;
 	bool launched;
-	struct cpu *cpu; /* where the VMCS was last loaded */
+	struct cpu *host_cpu; /* whose host state the VMCS holds */
+	struct cpu *last_cpu; /* where it last ran (TLB tags, SDM 29.4) */
+	uint64_t tsc_written; /* TSC_OFFSET as last written to the VMCS */
+	uint64_t migrations;  /* times it ran on another CPU than before */
 	volatile enum vcpu_state state;
 	struct vcpu_ctx ctx;
 	struct vcpu_events ev;
-	uint64_t timer_deadline; /* TSC; 0 = none (HV_HC_TIMER) */
+	uint64_t timer_deadline; /* host TSC; 0 = none (HV_HC_TIMER) */
 	uint32_t timer_vector;
+	uint64_t lapic_deadline; /* host TSC the vLAPIC timer wants; 0 none */
 	uint64_t tsc_offset;
 	uint64_t mmio_exits;
 	bool reset_pending; /* apply the VM's reset when next switched in */
+	int sipi_vector;    /* start in real mode at this page; -1 none */
+	bool halt_irq;      /* halted with interrupts on: an IRQ wakes it */
 	struct hv_exit_stats stats;
-	struct vcpu *rq_next; /* run queue link (sched/) */
+	struct sched_entity se;
+	struct cpu *running_on; /* the CPU it is running on, or NULL */
+	spinlock_t lapic_lock;
+	struct vlapic lapic;
+	bool lapic_notify; /* guests/vapic.c: under lapic_lock */
+	unsigned ipi_out_len;
+	struct vlapic_ipi ipi_out[VAPIC_OUTBOX];
 };
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
@@ -87,6 +105,7 @@ struct vm {
 	unsigned n_vcpus;
 	struct vcpu *vcpu[VM_MAX_VCPUS];
 	struct pio_bus pio;
+	struct sched_group group;
 	uint8_t shutdown_pos; /* progress through "Shutdown" on port 0x8900 */
 	struct vuart uart;    /* COM1 */
 	const struct boot_info *bi; /* where its images are */
@@ -106,8 +125,8 @@ extern unsigned n_vms;
  * reason printed (naming the VM) when anything is wrong. */
 struct boot_info;
 struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi);
-/* Makes its vCPUs runnable. */
-void vm_start(struct vm *vm);
+/* Makes its vCPUs runnable; their TSC reads 0 at host TSC tsc0. */
+void vm_start(struct vm *vm, uint64_t tsc0);
 /* Stops the VM (all vCPUs) with a status and a reason; the first stop
  * wins. Safe from any CPU. */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)

@@ -16,6 +16,7 @@ void cmdline_defaults(struct hv_options *o)
 		.console_port = 0x3f8,
 		.console_baud = 115200,
 		.loglevel = LOG_INFO,
+		.sched = "cfs",
 	};
 }
 
@@ -143,6 +144,15 @@ static bool opt_config(struct hv_options *o, char *v)
 	return true;
 }
 
+/* sched=cfs|rr: the vCPU scheduling policy (sched/). */
+static bool opt_sched(struct hv_options *o, char *v)
+{
+	if (strcmp(v, "cfs") && strcmp(v, "rr"))
+		return false;
+	str_copy(o->sched, v, sizeof(o->sched));
+	return true;
+}
+
 /* testhooks: test-only hypercalls (HV_HC_TEST_*) are honoured. */
 static bool opt_testhooks(struct hv_options *o, char *v)
 {
@@ -161,6 +171,7 @@ static const struct option {
 	{ "crash", opt_crash },
 	{ "config", opt_config },
 	{ "testhooks", opt_testhooks },
+	{ "sched", opt_sched },
 };
 
 static void report(cmdline_report_fn fn, void *ctx, const char *fmt,

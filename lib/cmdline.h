@@ -26,6 +26,7 @@ struct hv_options {
 	char crash[16];        /* debug: fault to raise after boot ("" = none) */
 	char config[64];       /* module holding the VM configuration */
 	bool testhooks;        /* allow the test-only hypercalls */
+	char sched[8];         /* scheduling policy: "cfs" or "rr" */
 };
 
 typedef void (*cmdline_report_fn)(void *ctx, const char *msg);

@@ -4,14 +4,19 @@
 #include "include/hv/hypercall.h"
 
 /* Leaf 1 ECX: hidden are MONITOR (3, MWAIT exits), DS-CPL (4), VMX (5),
- * SMX (6), EST (7), TM2 (8), SDBG (11), PDCM (15), x2APIC (21, no virtual
- * APIC yet), TSC-deadline (24); OSXSAVE (27) follows the guest's CR4. */
-#define L1_ECX_HIDE 0x012089f8u
+ * SMX (6), EST (7), TM2 (8), SDBG (11), PDCM (15); shown are x2APIC (21)
+ * and TSC-deadline (24), which the virtual APIC offers; OSXSAVE (27)
+ * follows the guest's CR4. */
+#define L1_ECX_HIDE 0x000089f8u
+#define L1_ECX_X2APIC (1u << 21)
+#define L1_ECX_TSC_DEADLINE (1u << 24)
 #define L1_ECX_OSXSAVE (1u << 27)
 #define L1_ECX_HYPERVISOR (1u << 31)
-/* Leaf 1 EDX: hidden are MCE (7), APIC (9), MTRR (12), MCA (14), ACPI
- * (22), TM (29), PBE (31): no machine-check, APIC or MTRR emulation. */
-#define L1_EDX_HIDE 0xa0405280u
+/* Leaf 1 EDX: hidden are MCE (7), MTRR (12), MCA (14), ACPI (22), TM
+ * (29), PBE (31): no machine-check or MTRR emulation. APIC (9) follows
+ * IA32_APIC_BASE.EN, as on hardware (SDM 10.4.3). */
+#define L1_EDX_HIDE 0xa0405080u
+#define L1_EDX_APIC (1u << 9)
 /* Leaf 7.0: EBX SGX (2), INVPCID (10), RDT-M (12), RDT-A (15), PT (25);
  * ECX WAITPKG (5), SGX-LC (30); EDX hybrid (15), IBRS/IBPB (26),
  * STIBP (27), L1D_FLUSH (28), ARCH_CAPABILITIES (29), SSBD (31). */
@@ -53,9 +58,12 @@ static void hypervisor_leaf(uint32_t leaf, struct cpuid_out *r,
 		r->ebx = HV_CPUID_SIGNATURE_EBX;
 		r->ecx = HV_CPUID_SIGNATURE_ECX;
 		r->edx = HV_CPUID_SIGNATURE_EDX;
-	} else if (leaf == HV_CPUID_MAX) {
+	} else if (leaf == HV_CPUID_INFO) {
 		r->eax = HV_ABI_VERSION;
 		r->ebx = g->resets;
+	} else if (leaf == HV_CPUID_TIMING) {
+		r->eax = g->tsc_khz;
+		r->ebx = g->tsc_khz;
 	}
 }
 
@@ -66,7 +74,9 @@ void cpuid_for_guest(uint32_t leaf, uint32_t sub, struct cpuid_out *r,
 	case 1:
 		r->ecx = (r->ecx & ~(L1_ECX_HIDE | L1_ECX_OSXSAVE)) |
 			 L1_ECX_HYPERVISOR | (g->osxsave ? L1_ECX_OSXSAVE : 0);
-		r->edx &= ~L1_EDX_HIDE;
+		r->ecx |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
+		r->edx = (r->edx & ~(L1_EDX_HIDE | L1_EDX_APIC)) |
+			 (g->apic ? L1_EDX_APIC : 0);
 		/* initial APIC ID and logical processors per package */
 		r->ebx = (r->ebx & 0xffff) | (g->vcpu_id << 24) |
 			 ((g->n_vcpus & 0xff) << 16);

@@ -40,7 +40,6 @@ static inline void inject_gp(struct vcpu *v)
 	inject_exception(v, 13, true, 0);
 }
 void inject_nmi(struct vcpu *v);
-void inject_irq(struct vcpu *v, uint8_t vector);
 /* Before entry: puts the most urgent pending event into the VMCS, or asks
  * for an interrupt/NMI window. */
 void inject_pending(struct vcpu *v);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "arch/tsc.h"
 #include "arch/x86.h"
 #include "vmx/cpuid.h"
 #include "vmx/exit.h"
@@ -12,14 +13,17 @@ void exit_cpuid(struct vcpu *v, struct guest_regs *r)
 	uint32_t sub = (uint32_t)r->gpr[REG_RCX];
 	struct cpuid_regs h = cpuid(leaf, sub);
 	struct cpuid_out o = { h.eax, h.ebx, h.ecx, h.edx };
-	struct cpuid_guest g = {
-		.vcpu_id = v->id, .n_vcpus = v->vm->n_vcpus,
-		.osxsave = vmread(GUEST_CR4) & CR4_OSXSAVE_BIT,
-		.rdtscp = vmx_ctl.rdtscp, .invpcid = vmx_ctl.invpcid,
-		.resets = v->vm->resets,
-	};
 
-	cpuid_for_guest(leaf, sub, &o, &g);
+	if (__builtin_expect(cpuid_leaf_edited(leaf), 0)) {
+		struct cpuid_guest g = {
+			.vcpu_id = v->id, .n_vcpus = v->vm->n_vcpus,
+			.osxsave = vmread(GUEST_CR4) & CR4_OSXSAVE_BIT,
+			.rdtscp = vmx_ctl.rdtscp, .invpcid = vmx_ctl.invpcid,
+			.resets = v->vm->resets, .tsc_khz = (uint32_t)tsc_khz,
+			.apic = vlapic_enabled(&v->lapic),
+		};
+		cpuid_for_guest(leaf, sub, &o, &g);
+	}
 	r->gpr[REG_RAX] = o.eax;
 	r->gpr[REG_RBX] = o.ebx;
 	r->gpr[REG_RCX] = o.ecx;

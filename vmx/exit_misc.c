@@ -15,13 +15,18 @@ static unsigned guest_cpl(void)
 	return (vmread(GUEST_SS_AR) >> 5) & 3;
 }
 
-/* Halted with IF=0 and no NMI to come, every vCPU: nothing can ever wake
- * the VM, so it is stopped rather than left to hang. */
+/* Nothing can wake it: halted with IF=0 and no NMI coming, or waiting
+ * for a SIPI; a VM whose vCPUs are all so is stopped rather than left to
+ * hang. */
 static bool dead(const struct vcpu *v)
 {
+	if (v->state == VCPU_STOPPED)
+		return true;
 	if (v->state == VCPU_RUNNABLE || (v->ev.pending & EV_NMI))
 		return false;
-	return !(v->timer_deadline && v->timer_vector == HV_TIMER_NMI);
+	if (v->timer_deadline && v->timer_vector == HV_TIMER_NMI)
+		return false;
+	return v->state == VCPU_WAIT_SIPI || !v->halt_irq;
 }
 
 void exit_hlt(struct vcpu *v, struct guest_regs *r)
@@ -31,13 +36,8 @@ void exit_hlt(struct vcpu *v, struct guest_regs *r)
 
 	(void)r;
 	skip_instruction();
-	if (v->ev.pending & (EV_NMI | EV_EXCEPTION | EV_REINJECT))
-		return;
-	if ((v->ev.pending & EV_IRQ) && (vmread(GUEST_RFLAGS) & RFLAGS_IF))
-		return;
-	v->state = VCPU_HALTED;
-	if (vmread(GUEST_RFLAGS) & RFLAGS_IF)
-		return;
+	if (!sched_halt(v, vmread(GUEST_RFLAGS) & RFLAGS_IF))
+		return; /* an event is already waiting */
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		all_dead &= dead(vm->vcpu[i]);
 	if (all_dead)
@@ -111,11 +111,12 @@ void exit_window(struct vcpu *v, struct guest_regs *r)
 					      PROC_NMI_WINDOW));
 }
 
+/* The slice's end or a vCPU timer: the run loop looks at both. */
 void exit_preemption_timer(struct vcpu *v, struct guest_regs *r)
 {
 	(void)v;
 	(void)r;
-	this_cpu()->resched = true;
+	__atomic_or_fetch(&this_cpu()->attention, ATTN_REARM, __ATOMIC_SEQ_CST);
 }
 
 /* With "acknowledge interrupt on exit" the vector comes with the exit

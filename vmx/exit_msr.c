@@ -5,6 +5,7 @@
 #include "arch/msr.h"
 #include "arch/x86.h"
 #include "lib/console.h"
+#include "guests/vapic.h"
 #include "vmx/exit.h"
 #include "vmx/vmx.h"
 
@@ -31,10 +32,6 @@ static bool read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc() + v->tsc_offset;
-		return true;
-	case MSR_IA32_APIC_BASE:
-		*val = 0xfee00000ull | APIC_BASE_EN |
-		       (v->id == 0 ? APIC_BASE_BSP : 0);
 		return true;
 	case MSR_IA32_FEATURE_CONTROL: /* locked, VMX off: no nesting */
 		*val = FEATURE_CONTROL_LOCK;
@@ -84,8 +81,9 @@ void exit_rdmsr(struct vcpu *v, struct guest_regs *r)
 {
 	uint32_t msr = (uint32_t)r->gpr[REG_RCX];
 	uint64_t val;
+	bool gp;
 
-	if (!read_msr(v, msr, &val)) {
+	if (vapic_msr(v, msr, &val, false, &gp) ? gp : !read_msr(v, msr, &val)) {
 		pr_debug("vm %s: rdmsr %#x: #GP\n", v->vm->name, msr);
 		inject_gp(v);
 		return;
@@ -99,8 +97,9 @@ void exit_wrmsr(struct vcpu *v, struct guest_regs *r)
 {
 	uint32_t msr = (uint32_t)r->gpr[REG_RCX];
 	uint64_t val = (uint32_t)r->gpr[REG_RAX] | r->gpr[REG_RDX] << 32;
+	bool gp;
 
-	if (!write_msr(v, msr, val)) {
+	if (vapic_msr(v, msr, &val, true, &gp) ? gp : !write_msr(v, msr, val)) {
 		pr_debug("vm %s: wrmsr %#x = %#llx: #GP\n", v->vm->name, msr,
 			 (unsigned long long)val);
 		inject_gp(v);

@@ -38,8 +38,23 @@ static long hc_timer(struct vcpu *v, uint64_t us, uint64_t vector)
 		return -HV_EINVAL;
 	v->timer_vector = (uint32_t)vector;
 	v->timer_deadline = rdtsc() + us * tsc_khz / 1000 + 1;
-	this_cpu()->resched = true; /* re-arm the time slice's timer */
+	sched_timers_changed(v);
 	return 0;
+}
+
+static long hc_sched_stats(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	struct hv_sched_stats s;
+	struct cpu *c = this_cpu();
+
+	spin_lock(&c->rq_lock); /* v runs here: its home queue is ours */
+	c->rq.policy->update_curr(&c->rq, sched_clock());
+	s = (struct hv_sched_stats){ v->se.sum_exec, v->se.sum_wait,
+				     v->se.switches };
+	spin_unlock(&c->rq_lock);
+	if (len > sizeof(s))
+		len = sizeof(s);
+	return gpa_write(&v->vm->mem, gpa, &s, len) ? -HV_EFAULT : (long)len;
 }
 
 void exit_vmcall(struct vcpu *v, struct guest_regs *r)
@@ -56,7 +71,7 @@ void exit_vmcall(struct vcpu *v, struct guest_regs *r)
 		ret = hc_console_write(v, a0, a1);
 		break;
 	case HV_HC_YIELD:
-		this_cpu()->resched = true;
+		sched_yield();
 		ret = 0;
 		break;
 	case HV_HC_EXIT:
@@ -67,6 +82,9 @@ void exit_vmcall(struct vcpu *v, struct guest_regs *r)
 		break;
 	case HV_HC_TIMER:
 		ret = hc_timer(v, a0, a1);
+		break;
+	case HV_HC_SCHED_STATS:
+		ret = hc_sched_stats(v, a0, a1);
 		break;
 	case HV_HC_TEST_BREAK_ENTRY:
 		if (!hv_options.testhooks) {

@@ -38,18 +38,15 @@ void inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			error = 0;
 		}
 	}
-	e->pending |= EV_EXCEPTION;
+	__atomic_or_fetch(&e->pending, EV_EXCEPTION, __ATOMIC_SEQ_CST);
 	e->exc_vector = vector;
 	e->exc_has_error = has_error;
 	e->exc_error = error;
 }
 
-void inject_nmi(struct vcpu *v) { v->ev.pending |= EV_NMI; }
-
-void inject_irq(struct vcpu *v, uint8_t vector)
+void inject_nmi(struct vcpu *v)
 {
-	v->ev.irq[vector / 64] |= 1ull << (vector % 64);
-	v->ev.pending |= EV_IRQ;
+	__atomic_or_fetch(&v->ev.pending, EV_NMI, __ATOMIC_SEQ_CST);
 }
 
 void inject_save_vectoring(struct vcpu *v)
@@ -59,15 +56,12 @@ void inject_save_vectoring(struct vcpu *v)
 	e->reinject = (uint32_t)vmread(IDT_VECTORING_INFO) & ~(1u << 12);
 	e->reinject_error = (uint32_t)vmread(IDT_VECTORING_ERROR);
 	e->reinject_len = (uint32_t)vmread(VM_EXIT_INSTRUCTION_LEN);
-	e->pending |= EV_REINJECT;
+	__atomic_or_fetch(&e->pending, EV_REINJECT, __ATOMIC_SEQ_CST);
 }
 
-static int highest_irq(const struct vcpu_events *e)
+static void clear(struct vcpu_events *e, uint32_t bits)
 {
-	for (int w = 3; w >= 0; w--)
-		if (e->irq[w])
-			return w * 64 + 63 - __builtin_clzll(e->irq[w]);
-	return -1;
+	__atomic_and_fetch(&e->pending, ~bits, __ATOMIC_SEQ_CST);
 }
 
 static void window(uint32_t bit, bool on)
@@ -91,13 +85,13 @@ static void entry_event(uint32_t info, uint32_t error, uint32_t len)
 static bool deliver_exceptions(struct vcpu_events *e)
 {
 	if (e->pending & EV_REINJECT) {
-		e->pending &= ~EV_REINJECT;
+		clear(e, EV_REINJECT);
 		entry_event(e->reinject | INTR_INFO_VALID, e->reinject_error,
 			    e->reinject_len);
 		return true;
 	}
 	if (e->pending & EV_EXCEPTION) {
-		e->pending &= ~EV_EXCEPTION;
+		clear(e, EV_EXCEPTION);
 		entry_event(INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
 				    e->exc_vector |
 				    (e->exc_has_error ? INTR_INFO_ERROR_CODE : 0),
@@ -107,31 +101,46 @@ static bool deliver_exceptions(struct vcpu_events *e)
 	return false;
 }
 
+/* The local APIC's best vector, when the guest can take it (IF set, no
+ * STI/MOV-SS shadow). EV_IRQ is dropped under the APIC's lock once the
+ * APIC has nothing to give, so a new interrupt cannot slip past. Returns
+ * whether interrupts are still waiting. */
+static bool deliver_irq(struct vcpu *v, bool injected, uint64_t shadow)
+{
+	bool open = !injected && (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
+		    !(shadow & 3);
+	int vec;
+
+	spin_lock(&v->lapic_lock);
+	vec = vlapic_pending_vector(&v->lapic);
+	if (vec >= 0 && open) {
+		entry_event(INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec, 0, 0);
+		vlapic_ack(&v->lapic, (uint8_t)vec);
+		vec = vlapic_pending_vector(&v->lapic);
+	}
+	if (vec < 0)
+		clear(&v->ev, EV_IRQ);
+	spin_unlock(&v->lapic_lock);
+	return vec >= 0;
+}
+
 void inject_pending(struct vcpu *v)
 {
 	struct vcpu_events *e = &v->ev;
 	uint64_t shadow = vmread(GUEST_INTERRUPTIBILITY);
-	int irq;
+	bool injected = deliver_exceptions(e), waiting = false;
 
-	if (deliver_exceptions(e))
-		goto more;
-	if (e->pending & EV_NMI) {
+	if (!injected && (e->pending & EV_NMI)) {
 		if (!(shadow & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS))) {
-			e->pending &= ~EV_NMI;
+			clear(e, EV_NMI);
 			entry_event(INTR_INFO_VALID | INTR_TYPE_NMI | 2, 0, 0);
-			goto more;
-		}
-		if (vmx_ctl.pin & PIN_VIRTUAL_NMI)
+			injected = true;
+		} else if (vmx_ctl.pin & PIN_VIRTUAL_NMI) {
 			window(PROC_NMI_WINDOW, true);
+		}
 	}
-	irq = highest_irq(e);
-	if (irq >= 0 && (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(shadow & 3)) {
-		e->irq[irq / 64] &= ~(1ull << (irq % 64));
-		entry_event(INTR_INFO_VALID | INTR_TYPE_EXT_INTR | irq, 0, 0);
-	}
-more:
-	if (highest_irq(e) < 0)
-		e->pending &= ~EV_IRQ;
+	if (e->pending & EV_IRQ)
+		waiting = deliver_irq(v, injected, shadow);
 	/* Whatever is left waits for the guest to open a window. */
-	window(PROC_INTR_WINDOW, e->pending & EV_IRQ);
+	window(PROC_INTR_WINDOW, waiting);
 }

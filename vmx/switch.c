@@ -105,14 +105,23 @@ static void ctx_load(struct vcpu *v)
 	fpu_load(v);
 }
 
-/* prev: the vCPU whose state is loaded on this CPU (or NULL). */
-void vcpu_switch(struct cpu *c, struct vcpu *prev, struct vcpu *next)
+/* v leaves this CPU: its state goes back to memory and its VMCS is
+ * cleared, so that any CPU may run it next (SDM 25.11.1). */
+void vcpu_release(struct cpu *c, struct vcpu *v)
 {
-	if (prev) {
-		prev->regs = c->guest;
-		ctx_save(prev);
-	}
-	vmcs_load(next);
-	c->guest = next->regs;
-	ctx_load(next);
+	v->regs = c->guest;
+	ctx_save(v);
+	vmcs_release(v);
+	__atomic_store_n(&v->running_on, (struct cpu *)0, __ATOMIC_RELEASE);
+}
+
+/* v comes to this CPU. The CPU it left may still be releasing it. */
+void vcpu_load(struct cpu *c, struct vcpu *v)
+{
+	while (__atomic_load_n(&v->running_on, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	vmcs_load(v);
+	c->guest = v->regs;
+	ctx_load(v);
+	v->running_on = c;
 }

@@ -147,7 +147,8 @@ int vmcs_create(struct vcpu *v)
 	if (vmclear(v->vmcs_pa) || vmptrld(v->vmcs_pa))
 		return -EIO;
 	c->vcpu = v;
-	v->cpu = c;
+	v->host_cpu = c;
+	v->tsc_written = v->tsc_offset;
 	write_controls(v);
 	write_host_state();
 	write_host_percpu(c);
@@ -178,10 +179,18 @@ void vmcs_load(struct vcpu *v)
 		vmptrld(v->vmcs_pa);
 		c->vcpu = v;
 	}
-	if (v->cpu != c) {
+	if (v->host_cpu != c) {
 		write_host_percpu(c);
-		v->cpu = c;
+		v->host_cpu = c;
+	}
+	if (v->last_cpu != c) {
 		flush_guest_tlb(v);
+		v->migrations += v->last_cpu != 0;
+		v->last_cpu = c;
+	}
+	if (v->tsc_written != v->tsc_offset) {
+		vmwrite(TSC_OFFSET, v->tsc_offset);
+		v->tsc_written = v->tsc_offset;
 	}
 }
 
@@ -194,6 +203,5 @@ void vmcs_release(struct vcpu *v)
 	vmclear(v->vmcs_pa);
 	if (c->vcpu == v)
 		c->vcpu = 0;
-	v->cpu = 0;
 	v->launched = false;
 }

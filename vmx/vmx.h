@@ -54,7 +54,8 @@ void vmx_gwalk(struct vcpu *v, struct gwalk *w);
 /* Guest state VMX does not switch (vmx/switch.c). */
 void fpu_cpu_init(void);
 int vcpu_ctx_init(struct vcpu *v);
-void vcpu_switch(struct cpu *c, struct vcpu *prev, struct vcpu *next);
+void vcpu_release(struct cpu *c, struct vcpu *v);
+void vcpu_load(struct cpu *c, struct vcpu *v);
 
 /* Runs this CPU's current vCPU (VMLAUNCH if launch, else VMRESUME). */
 void __attribute__((noreturn)) vmx_enter(int launch);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 
+#include "guests/lib/lapic.h"
 #include "lib/format.h"
 #include "lib/string.h"
 
@@ -10,6 +11,8 @@
 
 volatile uint32_t trap_vector = ~0u, trap_error, trap_resume;
 volatile uint32_t irq_count[256];
+volatile uint64_t irq_last_tsc;
+static volatile uint32_t print_lock;
 unsigned checks_failed, checks_run;
 static const char *cmdline = "";
 
@@ -22,26 +25,40 @@ struct gate {
 static struct gate idt[256];
 extern char isr_stubs[];
 
-void idt_init(void);
-void idt_init(void)
+/* Every CPU of the guest loads the one IDT and turns its APIC on. */
+void idt_load(void)
 {
 	struct __attribute__((packed)) { uint16_t limit; uint32_t base; } idtr = {
 		sizeof(idt) - 1, (uint32_t)idt
 	};
 
+	__asm__ volatile("lidt %0" ::"m"(idtr));
+	lapic_write(LAPIC_SVR, 0x1ff); /* APIC on, spurious vector 0xff */
+}
+
+void idt_init(void);
+void idt_init(void)
+{
 	for (int v = 0; v < 256; v++) {
 		uint32_t h = (uint32_t)isr_stubs + 16 * v;
 		idt[v] = (struct gate){ (uint16_t)h, 0x08, 0, 0x8e,
 					(uint16_t)(h >> 16) };
 	}
-	__asm__ volatile("lidt %0" ::"m"(idtr));
+	idt_load();
 }
+
+/* Programs may add work per interrupt; the default does nothing. */
+void __attribute__((weak)) guest_irq(unsigned vector) { (void)vector; }
 
 void guest_trap(struct trap_frame *f);
 void guest_trap(struct trap_frame *f)
 {
 	if (f->vector >= 32 || f->vector == 2) {
+		irq_last_tsc = rdtsc();
 		irq_count[f->vector]++;
+		guest_irq(f->vector);
+		if (f->vector >= 32 && f->vector != 0xff)
+			lapic_write(LAPIC_EOI, 0);
 		return;
 	}
 	trap_vector = f->vector;
@@ -64,13 +81,17 @@ static void out(void *ctx, char c)
 	outb(COM1, (uint8_t)c);
 }
 
+/* One line at a time even with several vCPUs printing. */
 void gprintf(const char *fmt, ...)
 {
 	va_list ap;
 
+	while (__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
 	va_start(ap, fmt);
 	kvformat(out, 0, fmt, ap);
 	va_end(ap);
+	__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
 }
 
 void guest_exit(int status)

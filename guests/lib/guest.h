@@ -15,6 +15,8 @@ struct trap_frame {
 };
 
 void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For application processors: load the IDT and enable the APIC. */
+void idt_load(void);
 void __attribute__((noreturn)) guest_exit(int status);
 bool cmdline_has(const char *word); /* words of the multiboot command line */
 void guest_set_cmdline(const char *s);
@@ -22,6 +24,9 @@ void guest_set_cmdline(const char *s);
 /* Exceptions: the last one raised inside a try_* helper. */
 extern volatile uint32_t trap_vector, trap_error, trap_resume;
 extern volatile uint32_t irq_count[256];
+extern volatile uint64_t irq_last_tsc; /* TSC at the latest interrupt */
+/* Called for every interrupt (vector >= 32 or NMI) before its EOI. */
+void guest_irq(unsigned vector);
 
 static inline void outb(uint16_t p, uint8_t v)
 {

@@ -51,7 +51,7 @@ static void test_cpuid(void)
 	      r[0] >= HV_CPUID_MAX && r[1] == HV_CPUID_SIGNATURE_EBX &&
 		      r[2] == HV_CPUID_SIGNATURE_ECX && r[3] == HV_CPUID_SIGNATURE_EDX,
 	      "%#x %#x %#x %#x", r[0], r[1], r[2], r[3]);
-	cpuid(HV_CPUID_MAX, 0, r);
+	cpuid(HV_CPUID_INFO, 0, r);
 	check("cpuid.abi-version", r[0] == HV_ABI_VERSION, "%u", r[0]);
 }
 
@@ -295,7 +295,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	if (cmdline_has("reset")) {
 		uint32_t r[4];
 
-		cpuid(HV_CPUID_MAX, 0, r);
+		cpuid(HV_CPUID_INFO, 0, r);
 		if (r[1] == 0) {
 			gprintf("selftest: first boot, resetting through %s\n",
 				cmdline_has("kbc") ? "port 0x64" : "port 0xcf9");

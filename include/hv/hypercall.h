@@ -18,13 +18,19 @@
 #include <stdint.h>
 
 #define HV_CPUID_BASE 0x40000000u
-#define HV_CPUID_MAX 0x40000001u
+#define HV_CPUID_INFO 0x40000001u
+#define HV_CPUID_TIMING 0x40000010u
+#define HV_CPUID_MAX HV_CPUID_TIMING
 /* "uHVu" "HVuH" "VuHV" as little-endian dwords */
 #define HV_CPUID_SIGNATURE_EBX 0x75564875u
 #define HV_CPUID_SIGNATURE_ECX 0x48755648u
 #define HV_CPUID_SIGNATURE_EDX 0x56487556u
 /* Leaf 0x40000001: EAX = ABI version, EBX = how many times this VM has
- * been reset (0 on its first boot). */
+ * been reset (0 on its first boot).
+ * Leaf 0x40000010 (the VMware/KVM timing leaf): EAX = TSC rate in kHz,
+ * EBX = the virtual APIC timer's rate in kHz (the same).
+ * Every VM's TSC counts from 0 at the moment the hypervisor starts its
+ * VMs (all together at boot), so VMs share one time line. */
 #define HV_ABI_VERSION 1
 
 enum hv_hypercall {
@@ -43,6 +49,9 @@ enum hv_hypercall {
 	 * (32..255) on this vCPU, or an NMI if RCX is HV_TIMER_NMI. RBX = 0
 	 * raises it at once; a new call replaces a pending timer. */
 	HV_HC_TIMER = 5,
+	/* Copy this vCPU's scheduling figures (struct hv_sched_stats) to
+	 * guest-physical RBX, at most RCX bytes. Returns the size copied. */
+	HV_HC_SCHED_STATS = 6,
 	/* Test hook, honoured only when the hypervisor runs with the
 	 * "testhooks" option (else -HV_ENOSYS): corrupts this vCPU's guest
 	 * state (clears RFLAGS bit 1) so that the next VM entry fails, to
@@ -62,6 +71,12 @@ enum hv_hypercall {
 struct hv_exit_stats {
 	uint64_t total;
 	uint64_t count[HV_EXIT_REASONS]; /* indexed by basic exit reason */
+};
+
+struct hv_sched_stats {
+	uint64_t runtime_ns; /* time this vCPU ran */
+	uint64_t wait_ns;    /* time it was runnable but waited for a CPU */
+	uint64_t switches;   /* times it was switched in */
 };
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -45,6 +45,7 @@ static void full_vm(void **state)
 			       "devices = testdev\n"
 			       "weight = 2048\n"
 			       "cpus = 0-2,5\n"
+			       "cpus.1 = 3\n"
 			       "\n"
 			       "[vm beta-2]\r\n"
 			       "  kernel=rm.bin\r\n"
@@ -69,6 +70,8 @@ static void full_vm(void **state)
 	assert_int_equal(a->devices, VM_DEV_TESTDEV);
 	assert_int_equal(a->weight, 2048);
 	assert_int_equal(a->cpus, 0x27);
+	assert_int_equal(a->vcpu_cpus[0], 0);
+	assert_int_equal(a->vcpu_cpus[1], 0x8);
 	assert_true(b->valid);
 	assert_string_equal(b->name, "beta-2");
 	assert_string_equal(b->kernel, "rm.bin");
@@ -158,6 +161,9 @@ static void bad_values(void **state)
 	expect_one_error("cpus = 64",
 			 "vms.cfg:5: cpus: '64' is not a CPU list (e.g. 0-3,5)");
 	expect_one_error("memroy = 16M", "vms.cfg:5: unknown key 'memroy'");
+	expect_one_error("cpus.1 = x",
+			 "vms.cfg:5: cpus.1: 'x' is not a CPU list (e.g. 0-3,5)");
+	expect_one_error("cpus.8 = 1", "vms.cfg:5: unknown key 'cpus.8'");
 	expect_one_error("kernel = c", "vms.cfg:5: kernel: given twice");
 	expect_one_error("memory", "vms.cfg:5: 'memory' is not 'key = value'");
 	expect_one_error("module = ", "vms.cfg:5: module: '' is not 'FILE [ARGS]'");

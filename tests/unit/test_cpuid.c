@@ -40,7 +40,7 @@
 #define EBX7_INVPCID BIT(10)
 #define EBX7_PT BIT(25)
 
-static const struct cpuid_guest one_vcpu = { 0, 1, false, false, false, 0 };
+static const struct cpuid_guest one_vcpu = { 0, 1, false, false, false, 0, 0, false };
 
 static struct cpuid_out ask(uint32_t leaf, uint32_t sub, struct cpuid_out host,
 			    const struct cpuid_guest *g)
@@ -72,30 +72,39 @@ static void test_leaf1_features(void **state)
 	assert_false(r.ecx & ECX_VMX);
 	assert_false(r.ecx & ECX_SMX);
 	assert_false(r.ecx & ECX_MONITOR);
-	assert_false(r.ecx & ECX_X2APIC);
-	assert_false(r.ecx & ECX_TSC_DEADLINE);
+	/* the virtual APIC offers x2APIC and TSC-deadline, whatever the host */
+	assert_true(r.ecx & ECX_X2APIC);
+	assert_true(r.ecx & ECX_TSC_DEADLINE);
 	assert_false(r.ecx & ECX_OSXSAVE);
 	assert_true(r.ecx & ECX_XSAVE);
 	assert_true(r.ecx & ECX_AVX);
 	assert_true(r.ecx & ECX_SSSE3);
 	/* exactly: host ECX less MONITOR DS-CPL VMX SMX EST TM2 SDBG PDCM
-	 * x2APIC TSC-deadline OSXSAVE, plus hypervisor */
+	 * OSXSAVE, plus hypervisor, x2APIC, TSC-deadline */
 	assert_int_equal(r.ecx, (0x7ffafbffu & ~(ECX_MONITOR | ECX_DSCPL |
 						 ECX_VMX | ECX_SMX | ECX_EST |
 						 ECX_TM2 | ECX_SDBG | ECX_PDCM |
-						 ECX_X2APIC | ECX_TSC_DEADLINE |
 						 ECX_OSXSAVE)) |
-					ECX_HYPERVISOR);
+					ECX_HYPERVISOR | ECX_X2APIC |
+					ECX_TSC_DEADLINE);
+	/* the APIC bit follows the guest's IA32_APIC_BASE.EN: off here */
 	assert_int_equal(r.edx, 0xbfebfbffu & ~(EDX_MCE | EDX_APIC | EDX_MTRR |
 						EDX_MCA | EDX_ACPI | EDX_TM |
 						EDX_PBE | EDX_HTT));
 	assert_true(r.edx & EDX_FPU);
 	assert_true(r.edx & EDX_TSC);
 	assert_true(r.edx & EDX_SSE2);
+	{
+		struct cpuid_guest with_apic = one_vcpu;
+		with_apic.apic = true;
+		r = ask(1, 0, (struct cpuid_out){ 0, 0, 0, 0 }, &with_apic);
+		assert_int_equal(r.edx, EDX_APIC); /* even if the host had none */
+	}
 
-	/* a host with nothing: the hypervisor bit alone */
+	/* a host with nothing: what the hypervisor itself provides */
 	r = ask(1, 0, (struct cpuid_out){ 0, 0, 0, 0 }, &one_vcpu);
-	assert_out(r, 0, 0x00010000, ECX_HYPERVISOR, 0);
+	assert_out(r, 0, 0x00010000,
+		   ECX_HYPERVISOR | ECX_X2APIC | ECX_TSC_DEADLINE, 0);
 }
 
 static void test_leaf1_osxsave_follows_guest(void **state)
@@ -103,20 +112,22 @@ static void test_leaf1_osxsave_follows_guest(void **state)
 	struct cpuid_guest g = one_vcpu;
 	struct cpuid_out host = { 0, 0, ECX_XSAVE, 0 };
 
+	uint32_t always = ECX_HYPERVISOR | ECX_X2APIC | ECX_TSC_DEADLINE;
+
 	g.osxsave = true;
 	assert_int_equal(ask(1, 0, host, &g).ecx,
-			 ECX_XSAVE | ECX_OSXSAVE | ECX_HYPERVISOR);
+			 ECX_XSAVE | ECX_OSXSAVE | always);
 	/* the host's own OSXSAVE does not leak */
 	g.osxsave = false;
 	host.ecx |= ECX_OSXSAVE;
-	assert_int_equal(ask(1, 0, host, &g).ecx, ECX_XSAVE | ECX_HYPERVISOR);
+	assert_int_equal(ask(1, 0, host, &g).ecx, ECX_XSAVE | always);
 }
 
 static void test_leaf1_apic_id_and_count(void **state)
 {
 	/* host EBX: APIC ID 0x0e, 16 logical, CLFLUSH 8, brand 0x55 */
 	struct cpuid_out host = { 0, 0x0e100855, 0, EDX_HTT | EDX_FPU };
-	struct cpuid_guest g = { 5, 8, false, false, false, 0 };
+	struct cpuid_guest g = { 5, 8, false, false, false, 0, 0, false };
 	struct cpuid_out r = ask(1, 0, host, &g);
 
 	assert_int_equal(r.ebx, 0x05080855);
@@ -128,7 +139,7 @@ static void test_leaf1_apic_id_and_count(void **state)
 	assert_int_equal(r.edx, EDX_FPU);
 
 	/* two vCPUs: HTT even if the host lacks it */
-	g = (struct cpuid_guest){ 1, 2, false, false, false, 0 };
+	g = (struct cpuid_guest){ 1, 2, false, false, false, 0, 0, false };
 	host.edx = 0;
 	r = ask(1, 0, host, &g);
 	assert_int_equal(r.ebx, 0x01020855);
@@ -168,7 +179,7 @@ static void test_leaf7(void **state)
 static void test_leaf_b_topology(void **state)
 {
 	struct cpuid_out host = { 0x11, 0x22, 0x33, 0x44 };
-	struct cpuid_guest g = { 3, 6, false, false, false, 0 };
+	struct cpuid_guest g = { 3, 6, false, false, false, 0, 0, false };
 
 	/* SMT level: 1 thread, shift 0; core level: 6 cores, 3 bits */
 	assert_out(ask(0xb, 0, host, &g), 0, 1, 0x100, 3);
@@ -180,11 +191,11 @@ static void test_leaf_b_topology(void **state)
 	assert_out(ask(0x1f, 1, host, &g), 3, 6, 0x201, 3);
 
 	/* shifts: 1 → 0, 2 → 1, 8 → 3 */
-	g = (struct cpuid_guest){ 0, 1, false, false, false, 0 };
+	g = (struct cpuid_guest){ 0, 1, false, false, false, 0, 0, false };
 	assert_out(ask(0xb, 1, host, &g), 0, 1, 0x201, 0);
-	g = (struct cpuid_guest){ 1, 2, false, false, false, 0 };
+	g = (struct cpuid_guest){ 1, 2, false, false, false, 0, 0, false };
 	assert_out(ask(0xb, 1, host, &g), 1, 2, 0x201, 1);
-	g = (struct cpuid_guest){ 7, 8, false, false, false, 0 };
+	g = (struct cpuid_guest){ 7, 8, false, false, false, 0, 0, false };
 	assert_out(ask(0xb, 1, host, &g), 3, 8, 0x201, 7);
 }
 
@@ -192,7 +203,7 @@ static void test_leaf4_caches(void **state)
 {
 	/* L1d: type 1, level 1, host says 2 threads share it, 8 cores */
 	struct cpuid_out host = { 0x1c004121, 0x01c0003f, 0x3f, 0 };
-	struct cpuid_guest g = { 0, 4, false, false, false, 0 };
+	struct cpuid_guest g = { 0, 4, false, false, false, 0, 0, false };
 	struct cpuid_out r = ask(4, 0, host, &g);
 
 	assert_int_equal(r.eax, 0x0c000121);
@@ -232,7 +243,7 @@ static void test_hypervisor_leaves(void **state)
 	struct cpuid_out r = ask(0x40000000, 0, host, &one_vcpu);
 	char sig[13];
 
-	assert_int_equal(r.eax, 0x40000001);
+	assert_int_equal(r.eax, 0x40000010);
 	memcpy(sig, &r.ebx, 4);
 	memcpy(sig + 4, &r.ecx, 4);
 	memcpy(sig + 8, &r.edx, 4);
@@ -249,6 +260,11 @@ static void test_hypervisor_leaves(void **state)
 			   0, 0);
 	}
 	assert_out(ask(0x40000002, 0, host, &one_vcpu), 0, 0, 0, 0);
+	{ /* the timing leaf: TSC and APIC timer rates in kHz */
+		struct cpuid_guest timed = one_vcpu;
+		timed.tsc_khz = 49997;
+		assert_out(ask(0x40000010, 0, host, &timed), 49997, 49997, 0, 0);
+	}
 	assert_out(ask(0x40000010, 7, host, &one_vcpu), 0, 0, 0, 0);
 	assert_out(ask(0x400000ff, 0, host, &one_vcpu), 0, 0, 0, 0);
 	/* beyond the hypervisor's range: the host's answer */
@@ -263,7 +279,7 @@ static void test_other_leaves_unchanged(void **state)
 					   0x80000002, 0x80000006, 0x80000008 };
 	struct cpuid_out host = { 0x12345678, 0x9abcdef0, 0xffffffff,
 				  0x0f0f0f0f };
-	struct cpuid_guest g = { 2, 4, true, true, true, 0 };
+	struct cpuid_guest g = { 2, 4, true, true, true, 0, 0, false };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(leaves); i++)
 		for (uint32_t sub = 0; sub < 3; sub++) {
@@ -274,12 +290,40 @@ static void test_other_leaves_unchanged(void **state)
 		}
 }
 
+/* The exit handler skips cpuid_for_guest for leaves it does not edit:
+ * the two must agree on every leaf. */
+static void test_edited_leaves_agree(void **state)
+{
+	static const uint32_t bases[] = { 0, 0x40000000u, 0x80000000u };
+	struct cpuid_guest g = one_vcpu;
+	const struct cpuid_out host = { 0x11111111, 0x22222222, 0x33333333,
+					0x44444444 };
+
+	(void)state;
+	g.n_vcpus = 3; /* so that topology leaves do edit */
+	for (unsigned b = 0; b < 3; b++) {
+		for (uint32_t leaf = bases[b]; leaf < bases[b] + 0x120; leaf++) {
+			struct cpuid_out r = ask(leaf, 0, host, &g);
+			bool same = !memcmp(&r, &host, sizeof(r));
+
+			if (!cpuid_leaf_edited(leaf) && !same)
+				fail_msg("leaf %#x edited but not listed", leaf);
+		}
+	}
+	assert_true(cpuid_leaf_edited(1));
+	assert_true(cpuid_leaf_edited(0x40000010));
+	assert_false(cpuid_leaf_edited(0));
+	assert_false(cpuid_leaf_edited(0xd));
+	assert_false(cpuid_leaf_edited(0x80000008));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leaf1_features),
 		cmocka_unit_test(test_leaf1_osxsave_follows_guest),
 		cmocka_unit_test(test_leaf1_apic_id_and_count),
+		cmocka_unit_test(test_edited_leaves_agree),
 		cmocka_unit_test(test_leaf7),
 		cmocka_unit_test(test_leaf_b_topology),
 		cmocka_unit_test(test_leaf4_caches),

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+#include "guests/vapic.h"
+
+#include "arch/x86.h"
+#include "guests/vm.h"
+#include "lib/errno.h"
+#include "sched/sched.h"
+
+static uint64_t op_now(void *ctx)
+{
+	return rdtsc() + ((struct vcpu *)ctx)->tsc_offset;
+}
+
+/* The model's deadline is in guest TSC; the run loop keeps host TSC. */
+static void op_set_timer(void *ctx, uint64_t deadline)
+{
+	struct vcpu *v = ctx;
+
+	v->lapic_deadline = deadline ? deadline - v->tsc_offset : 0;
+	sched_timers_changed(v);
+}
+
+/* Under v's lock: note it, act after the unlock. */
+static void op_kick(void *ctx)
+{
+	struct vcpu *v = ctx;
+
+	__atomic_or_fetch(&v->ev.pending, EV_IRQ, __ATOMIC_SEQ_CST);
+	v->lapic_notify = true;
+}
+
+static void op_send_ipi(void *ctx, const struct vlapic_ipi *ipi)
+{
+	struct vcpu *v = ctx;
+
+	if (v->ipi_out_len < VAPIC_OUTBOX)
+		v->ipi_out[v->ipi_out_len++] = *ipi;
+}
+
+static const struct vlapic_ops ops = {
+	.send_ipi = op_send_ipi, .kick = op_kick, .now = op_now,
+	.set_timer = op_set_timer,
+};
+
+static void lock(struct vcpu *v) { spin_lock(&v->lapic_lock); }
+
+static void route(struct vcpu *src, const struct vlapic_ipi *ipi);
+
+/* Releases v's lock, then does what the model asked for meanwhile. */
+static void unlock(struct vcpu *v)
+{
+	struct vlapic_ipi out[VAPIC_OUTBOX];
+	unsigned n = v->ipi_out_len;
+	bool notify = v->lapic_notify;
+
+	for (unsigned i = 0; i < n; i++)
+		out[i] = v->ipi_out[i];
+	v->ipi_out_len = 0;
+	v->lapic_notify = false;
+	spin_unlock(&v->lapic_lock);
+	for (unsigned i = 0; i < n; i++)
+		route(v, &out[i]);
+	if (notify)
+		sched_notify(v);
+}
+
+void vapic_raise(struct vcpu *v, uint8_t vector, bool level)
+{
+	lock(v);
+	vlapic_accept_irq(&v->lapic, vector, level);
+	unlock(v);
+}
+
+/* Delivery to every matching vCPU of the VM (SDM 10.6.2); lowest
+ * priority goes to the match with the lowest PPR. SMIs are dropped. */
+static void route(struct vcpu *src, const struct vlapic_ipi *ipi)
+{
+	struct vm *vm = src->vm;
+	struct vcpu *lowest = 0;
+
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		struct vcpu *w = vm->vcpu[i];
+
+		if (!vlapic_ipi_match(&w->lapic, ipi))
+			continue;
+		switch (ipi->delivery_mode) {
+		case VLAPIC_DM_FIXED:
+			vapic_raise(w, ipi->vector, ipi->trigger);
+			break;
+		case VLAPIC_DM_LOWEST:
+			if (!lowest ||
+			    vlapic_ppr(&w->lapic) < vlapic_ppr(&lowest->lapic))
+				lowest = w;
+			break;
+		case VLAPIC_DM_NMI:
+			__atomic_or_fetch(&w->ev.pending, EV_NMI, __ATOMIC_SEQ_CST);
+			sched_notify(w);
+			break;
+		case VLAPIC_DM_INIT:
+			sched_init_signal(w);
+			break;
+		case VLAPIC_DM_STARTUP:
+			sched_sipi(w, ipi->vector);
+			break;
+		}
+	}
+	if (lowest)
+		vapic_raise(lowest, ipi->vector, ipi->trigger);
+}
+
+void vapic_init(struct vcpu *v)
+{
+	vlapic_init(&v->lapic, v->id, v->id == 0, &ops, v);
+	v->lapic.maxphyaddr = (uint8_t)cpuid(0x80000008, 0).eax;
+}
+
+void vapic_reset(struct vcpu *v)
+{
+	lock(v);
+	vlapic_reset(&v->lapic);
+	unlock(v);
+}
+
+/* The page is per vCPU: the access goes to the APIC of the vCPU that
+ * made it. With the APIC in x2APIC mode or off, nothing answers here. */
+static int page(void *ctx, struct vcpu *v, uint64_t gpa, unsigned size,
+		uint64_t *val, bool write)
+{
+	uint32_t v32 = (uint32_t)*val;
+	int r;
+
+	(void)ctx;
+	lock(v);
+	if (write)
+		r = vlapic_mmio_write(&v->lapic, gpa & 0xfff, size, v32);
+	else
+		r = vlapic_mmio_read(&v->lapic, gpa & 0xfff, size, &v32);
+	unlock(v);
+	if (!write)
+		*val = r == -ENODEV ? ~0ull : v32;
+	return 0;
+}
+
+int vapic_attach(struct vm *vm)
+{
+	return gpa_add_mmio(&vm->mem, VAPIC_BASE, 0x1000, page, 0, "LAPIC");
+}
+
+bool vapic_msr(struct vcpu *v, uint32_t msr, uint64_t *val, bool write,
+	       bool *gp)
+{
+	int r;
+
+	if (!vlapic_is_msr(msr))
+		return false;
+	lock(v);
+	r = write ? vlapic_msr_write(&v->lapic, msr, *val) :
+		    vlapic_msr_read(&v->lapic, msr, val);
+	unlock(v);
+	*gp = r != 0;
+	return true;
+}
