@@ -26,19 +26,23 @@ HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 # The hypervisor image, folder by folder.
 BOOT_SRCS    := boot/entry.S boot/mb2_entry.c boot/multiboot2.c boot/start.c
 ARCH_SRCS    := arch/acpi.c arch/cpu.c arch/isr.S arch/lapic.c arch/mm.c \
-	arch/paging.c arch/platform.c arch/pmm.c arch/power.c arch/smp.c \
+	arch/cmos.c arch/paging.c arch/platform.c arch/pmm.c arch/power.c arch/smp.c \
 	arch/trampoline.S arch/trap.c arch/tsc.c
 VMX_SRCS     := vmx/caps.c vmx/controls.c vmx/cpuid.c vmx/decode.c \
-	vmx/entry.S vmx/entry_check.c vmx/entry_fail.c vmx/exit.c \
+	vmx/emulate.c vmx/entry.S vmx/entry_check.c vmx/entry_fail.c vmx/exit.c \
 	vmx/exit_cpuid.c vmx/exit_cr.c vmx/exit_io.c vmx/exit_misc.c \
 	vmx/exit_msr.c vmx/exit_table.c vmx/exit_vmcall.c vmx/guest.c \
 	vmx/gwalk.c vmx/inject.c vmx/switch.c vmx/vmcs.c vmx/vmxon.c
 EPT_SRCS     := ept/gpa.c ept/pt.c ept/violation.c
 SCHED_SRCS   := sched/balance.c sched/cfs.c sched/rr.c sched/run.c
 DRIVERS_SRCS := drivers/pio.c drivers/testdev.c drivers/uart.c \
-	drivers/vdebug.c drivers/vlapic.c drivers/vlapic_irq.c \
-	drivers/vlapic_timer.c drivers/vreset.c drivers/vuart.c
-GUESTS_SRCS  := guests/board.c guests/config.c guests/loader.c \
+	drivers/vacpi_pm.c drivers/vacpi_tables.c drivers/vdebug.c \
+	drivers/vfwcfg.c drivers/vioapic.c drivers/vlapic.c \
+	drivers/vlapic_irq.c drivers/vlapic_timer.c drivers/vpci.c \
+	drivers/vpic.c drivers/vpit.c drivers/vreset.c drivers/vrtc.c \
+	drivers/vrtc_calendar.c drivers/vuart.c
+GUESTS_SRCS  := guests/board.c guests/config.c guests/focus.c guests/linux.c \
+	guests/loader.c \
 	guests/mbinfo.c guests/vapic.c guests/vm.c
 LIB_SRCS     := lib/cmdline.c lib/console.c lib/format.c lib/rbtree.c \
 	lib/string.c
@@ -68,7 +72,7 @@ GUEST_CFLAGS := -m32 -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic \
 GUEST_LIB := guests/lib/guest.c guests/lib/mbinfo.c guests/lib/libgcc.c \
 	guests/lib/isr.S lib/format.c lib/string.c
 GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guests/%.o,$(GUEST_LIB))
-GUEST_ELFS := selftest isolation mb1info bench spin smp
+GUEST_ELFS := selftest isolation mb1info bench spin smp platform
 GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_ELFS)) \
 	$(BUILD)/guests/realmode.bin
 
@@ -106,6 +110,36 @@ $(BUILD)/guests/realmode.bin: $(BUILD)/guests/guests/realmode/realmode.S.o
 
 -include $(GUEST_LIB_OBJS:.o=.d)
 .SECONDARY:
+
+# ---- Linux guest (Debian's cloud kernel and a busybox initramfs) ----------
+# Not part of `all`: the kernel comes once from Debian (tools/fetch-linux:
+# apt-get download + dpkg-deb -x, nothing installed), busybox from the
+# busybox-static package (tools/install-deps).
+LINUX_DIR := $(BUILD)/linux
+BUSYBOX   ?= /bin/busybox
+RDTSC_CFLAGS := -static -nostdlib -O2 -fno-pic -no-pie -ffreestanding \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -Wall -Wextra -Werror
+
+linux-guest: $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initramfs.cpio.gz
+
+# tools/fetch-linux does nothing when the kernel is there already
+$(LINUX_DIR)/vmlinuz:
+	@tools/fetch-linux $(LINUX_DIR)
+
+$(BUILD)/guests/rdtsc: guests/linux/rdtsc.c
+	@mkdir -p $(dir $@)
+	@echo "  CC64    $@"
+	@$(CC) $(RDTSC_CFLAGS) -o $@ $<
+
+$(LINUX_DIR)/initramfs.cpio.gz: tools/mkinitramfs.py guests/linux/init \
+		$(BUILD)/guests/rdtsc $(wildcard $(BUSYBOX))
+	@test -e $(BUSYBOX) || { echo "linux-guest: no $(BUSYBOX): install" \
+		"busybox-static (tools/install-deps)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	@$(PYTHON) tools/mkinitramfs.py $@ --busybox $(BUSYBOX) \
+		--init guests/linux/init --extra $(BUILD)/guests/rdtsc:/bin/rdtsc
+
+.PHONY: linux-guest
 
 # ---- images ---------------------------------------------------------------
 CMDLINE ?= loglevel=info
@@ -145,6 +179,28 @@ UNIT_sched     := sched/cfs.c sched/rr.c sched/balance.c lib/rbtree.c
 UNIT_vlapic    := drivers/vlapic.c drivers/vlapic_irq.c drivers/vlapic_timer.c
 UNIT_TESTS := format cmdline mb2 acpi pmm pt vmxcaps config gpa exit_table \
 	decode gwalk cpuid entry_check vuart pio controls loader vlapic rbtree sched
+UNIT_linux     := guests/linux.c ept/gpa.c ept/pt.c lib/format.c
+UNIT_TESTS += linux
+UNIT_emulate   := vmx/emulate.c vmx/decode.c
+UNIT_TESTS += emulate
+UNIT_vpic      := drivers/vpic.c
+UNIT_TESTS += vpic
+UNIT_vioapic   := drivers/vioapic.c
+UNIT_TESTS += vioapic
+UNIT_vpit      := drivers/vpit.c
+UNIT_TESTS += vpit
+UNIT_vrtc      := drivers/vrtc.c drivers/vrtc_calendar.c
+UNIT_TESTS += vrtc
+UNIT_vpci      := drivers/vpci.c
+UNIT_TESTS += vpci
+UNIT_vfwcfg    := drivers/vfwcfg.c
+UNIT_TESTS += vfwcfg
+UNIT_vacpi_pm  := drivers/vacpi_pm.c
+UNIT_TESTS += vacpi_pm
+UNIT_vacpi_tables := drivers/vacpi_tables.c arch/acpi.c lib/format.c
+UNIT_TESTS += vacpi_tables
+UNIT_focus     := guests/focus.c
+UNIT_TESTS += focus
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $$(UNIT_$$*)
@@ -154,6 +210,53 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $$(UNIT_$$*)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+# make fuzz: the MMIO decoder/emulator under libFuzzer (clang, ASan+UBSan)
+# for FUZZ_SECONDS in all, split across the targets, after a deterministic
+# differential run against Zydis (tests/fuzz/). Fails on a crash or a
+# mismatch; crashing inputs are left as build/fuzz/<target>-crash-*.
+FUZZ_CC      := clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -I. -DHOST_TEST -Wall -Wextra -Werror \
+	-Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := fuzz_decode diff_zydis
+FUZZ_fuzz_decode := vmx/decode.c vmx/emulate.c
+FUZZ_diff_zydis  := vmx/decode.c
+FUZZ_LIBS_diff_zydis := -lZydis
+FUZZ_HDRS := vmx/decode.h vmx/emulate.h tests/fuzz/zydis_diff.h
+
+fuzz: $(patsubst %,$(BUILD)/fuzz/%,enum_zydis $(FUZZ_TARGETS))
+	@echo "== Zydis differential enumeration"
+	@rm -rf $(BUILD)/fuzz/seeds
+	@$(BUILD)/fuzz/enum_zydis -s $(BUILD)/fuzz/seeds
+	@set -e; s=$$(( $(FUZZ_SECONDS) / $(words $(FUZZ_TARGETS)) )); \
+	[ $$s -ge 1 ] || s=1; \
+	for t in $(FUZZ_TARGETS); do \
+		echo "== $$t for $${s}s"; \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		if ! $(BUILD)/fuzz/$$t -max_total_time=$$s -max_len=20 \
+			-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$t- \
+			$(BUILD)/fuzz/corpus-$$t $(BUILD)/fuzz/seeds \
+			>$(BUILD)/fuzz/$$t.log 2>&1; then \
+			tail -n 40 $(BUILD)/fuzz/$$t.log; \
+			echo "$$t: FAILED (log: $(BUILD)/fuzz/$$t.log)"; exit 1; \
+		fi; \
+		grep -E '^Done|stat::number_of_executed_units|stat::peak_rss' \
+			$(BUILD)/fuzz/$$t.log; \
+	done
+
+$(BUILD)/fuzz/enum_zydis: tests/fuzz/enum_zydis.c vmx/decode.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) $(HOST_CFLAGS) $< vmx/decode.c -o $@ -lZydis
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_$$*) $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_$*) -o $@ $(FUZZ_LIBS_$*)
+
+.PHONY: fuzz
 
 # ---- everything -------------------------------------------------------------
 deps:

@@ -27,6 +27,13 @@ void uart_init(uint16_t port, uint32_t baud)
 	outb(port + UART_MCR, 0x03); /* DTR, RTS; OUT2 off: no IRQs */
 }
 
+int uart_getc(uint16_t port)
+{
+	if (!(inb(port + UART_LSR) & 0x01)) /* LSR: data ready */
+		return -1;
+	return inb(port + UART_THR);
+}
+
 void uart_putc(uint16_t port, char c)
 {
 	/* Bounded wait: a missing or stuck UART must not hang the host. */

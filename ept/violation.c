@@ -7,6 +7,7 @@
 #include "ept/gpa.h"
 #include "guests/vm.h"
 #include "vmx/decode.h"
+#include "vmx/emulate.h"
 #include "vmx/exit.h"
 #include "vmx/gwalk.h"
 #include "vmx/vmx.h"
@@ -37,51 +38,17 @@ static int fetch(struct vcpu *v, uint8_t *buf, unsigned *n)
 	return gwalk_read(&w, gla, buf, *n);
 }
 
-static uint64_t reg_value(struct guest_regs *r, const struct x86_insn *in)
+struct mmio_access {
+	struct vcpu *v;
+	const struct gpa_mmio *m;
+	uint64_t gpa;
+};
+
+static int mmio_cb(void *ctx, unsigned size, uint64_t *val, bool write)
 {
-	uint64_t val = in->reg == REG_RSP ? vmread(GUEST_RSP) : r->gpr[in->reg];
+	struct mmio_access *a = ctx;
 
-	return in->high8 ? val >> 8 : val;
-}
-
-static void set_reg(struct guest_regs *r, unsigned reg, uint64_t val)
-{
-	if (reg == REG_RSP)
-		vmwrite(GUEST_RSP, val);
-	else
-		r->gpr[reg] = val;
-}
-
-static uint64_t sign_extend(uint64_t v, unsigned size)
-{
-	unsigned shift = 64 - 8 * size;
-
-	return (uint64_t)((int64_t)(v << shift) >> shift);
-}
-
-static int perform(struct vcpu *v, struct guest_regs *r,
-		   const struct gpa_mmio *m, uint64_t gpa,
-		   const struct x86_insn *in)
-{
-	uint64_t val = 0, mask = in->size == 8 ? ~0ull :
-						 (1ull << (8 * in->size)) - 1;
-	int err;
-
-	if (in->op == X86_STORE || in->op == X86_STORE_IMM) {
-		val = (in->op == X86_STORE ? reg_value(r, in) : in->imm) & mask;
-		return m->fn(m->ctx, v, gpa, in->size, &val, true);
-	}
-	err = m->fn(m->ctx, v, gpa, in->size, &val, false);
-	if (err)
-		return err;
-	val &= mask;
-	if (in->op == X86_LOAD_SX)
-		val = sign_extend(val, in->size);
-	set_reg(r, in->reg,
-		x86_merge_reg(in->reg == REG_RSP ? vmread(GUEST_RSP) :
-						   r->gpr[in->reg],
-			      val, in->reg_size, in->high8));
-	return 0;
+	return a->m->fn(a->m->ctx, a->v, a->gpa, size, val, write);
 }
 
 static void emulate(struct vcpu *v, struct guest_regs *r,
@@ -90,6 +57,9 @@ static void emulate(struct vcpu *v, struct guest_regs *r,
 	uint8_t b[15];
 	unsigned n;
 	struct x86_insn in;
+	struct mmio_access a = { v, m, gpa };
+	struct x86_emu_result res;
+	uint64_t rflags;
 
 	if (fetch(v, b, &n) || x86_decode(b, n, vmx_guest_mode(), &in)) {
 		vcpu_stop_vm(v, VM_STATUS_CRASHED,
@@ -98,13 +68,20 @@ static void emulate(struct vcpu *v, struct guest_regs *r,
 			     (unsigned long long)gpa, b[0], b[1], b[2], b[3]);
 		return;
 	}
-	if (perform(v, r, m, gpa, &in)) {
+	/* gpr[REG_RSP] is a normal slot for the emulator */
+	r->gpr[REG_RSP] = vmread(GUEST_RSP);
+	rflags = vmread(GUEST_RFLAGS);
+	if (x86_emulate(&in, r->gpr, &rflags, mmio_cb, &a, &res)) {
 		vcpu_stop_vm(v, VM_STATUS_CRASHED, "%s refused a %u-byte "
 			     "access at %#llx", m->name, in.size,
 			     (unsigned long long)gpa);
 		return;
 	}
-	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + in.len);
+	vmwrite(GUEST_RSP, r->gpr[REG_RSP]);
+	vmwrite(GUEST_RFLAGS, rflags);
+	/* REP STOS: one element per exit; the guest re-executes the rest */
+	if (res.done)
+		vmwrite(GUEST_RIP, vmread(GUEST_RIP) + in.len);
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
 }
 

@@ -157,6 +157,14 @@ static const char *set_kernel(struct vm_config *vm, char *v)
 	return 0;
 }
 
+static const char *set_initrd(struct vm_config *vm, char *v)
+{
+	if (!valid_token(v, sizeof(vm->initrd)))
+		return "is not a file name";
+	str_copy(vm->initrd, v, sizeof(vm->initrd));
+	return 0;
+}
+
 static const char *set_memory(struct vm_config *vm, char *v)
 {
 	uint64_t m;
@@ -164,7 +172,7 @@ static const char *set_memory(struct vm_config *vm, char *v)
 	if (!vmcfg_parse_size(v, &m))
 		return "is not a size (use e.g. 64M)";
 	if (m < VMCFG_MIN_MEMORY || m > VMCFG_MAX_MEMORY)
-		return "is out of range (1M..64G)";
+		return "is out of range (1M..3G)";
 	if (m & 0xfff)
 		return "is not a multiple of 4K";
 	vm->memory = m;
@@ -217,8 +225,10 @@ static const char *set_format(struct vm_config *vm, char *v)
 		vm->format = VM_FORMAT_MULTIBOOT;
 	else if (!strcmp(v, "flat"))
 		vm->format = VM_FORMAT_FLAT;
+	else if (!strcmp(v, "linux"))
+		vm->format = VM_FORMAT_LINUX;
 	else
-		return "is not auto, multiboot or flat";
+		return "is not auto, multiboot, flat or linux";
 	return 0;
 }
 
@@ -280,6 +290,7 @@ static const struct key {
 	{ "module", set_module, true },    { "format", set_format, false },
 	{ "load", set_load, false },       { "devices", set_devices, false },
 	{ "weight", set_weight, false },   { "cpus", set_cpus, false },
+	{ "initrd", set_initrd, false },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -12,7 +12,8 @@
  *   vcpus   = 1               1..VMCFG_MAX_VCPUS (default 1)
  *   cmdline = TEXT            the guest's command line
  *   module  = FILE [ARGS]     a module given to the guest (repeatable)
- *   format  = auto            auto | multiboot | flat
+ *   format  = auto            auto | multiboot | flat | linux
+ *   initrd  = FILE            initial RAM disk of a Linux kernel
  *   load    = 0x7c00          load address and real-mode entry of flat images
  *   devices = testdev         comma-separated optional devices
  *   weight  = 1024            scheduler weight, 1..1000000 (default 1024)
@@ -34,10 +35,11 @@
 #define VMCFG_ARGS_MAX 256
 #define VMCFG_DEFAULT_MEMORY (16ull << 20)
 #define VMCFG_MIN_MEMORY (1ull << 20)
-#define VMCFG_MAX_MEMORY (64ull << 30)
+#define VMCFG_MAX_MEMORY (3ull << 30) /* RAM ends below the PCI hole */
 #define VMCFG_DEFAULT_WEIGHT 1024
 
-enum vm_format { VM_FORMAT_AUTO, VM_FORMAT_MULTIBOOT, VM_FORMAT_FLAT };
+enum vm_format { VM_FORMAT_AUTO, VM_FORMAT_MULTIBOOT, VM_FORMAT_FLAT,
+		 VM_FORMAT_LINUX };
 
 /* Optional devices (devices = ...). */
 #define VM_DEV_TESTDEV (1u << 0)
@@ -53,6 +55,7 @@ struct vm_config {
 	bool valid;    /* false: a line was bad, the VM is skipped */
 	char error[160];
 	char kernel[VMCFG_FILE_MAX];
+	char initrd[VMCFG_FILE_MAX];
 	uint64_t memory;
 	unsigned vcpus;
 	char cmdline[VMCFG_ARGS_MAX];

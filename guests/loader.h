@@ -21,7 +21,7 @@
 #define MB2_HEADER_MAGIC_ 0xe85250d6u
 #define MB2_BOOT_MAGIC 0x36d76289u
 
-enum image_kind { IMAGE_MULTIBOOT1, IMAGE_MULTIBOOT2, IMAGE_FLAT };
+enum image_kind { IMAGE_MULTIBOOT1, IMAGE_MULTIBOOT2, IMAGE_FLAT, IMAGE_LINUX };
 
 struct load_module {
 	const void *data;

@@ -53,7 +53,7 @@ static unsigned memory_map(uint64_t ram, struct range *r)
 
 	r[n++] = (struct range){ 0, GUEST_LOW_END, 1 };
 	r[n++] = (struct range){ GUEST_LOW_END, 0xa0000 - GUEST_LOW_END, 2 };
-	r[n++] = (struct range){ 0xf0000, 0x10000, 2 };
+	r[n++] = (struct range){ 0xe0000, 0x20000, 2 }; /* ACPI tables, BIOS */
 	if (ram > 0x100000)
 		r[n++] = (struct range){ 0x100000, ram - 0x100000, 1 };
 	return n;

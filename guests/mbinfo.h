@@ -11,7 +11,8 @@
 
 #define MBINFO_LOADER_NAME "hv"
 
-/* Guest memory map: [0, 0x9fc00) and [1 MiB, RAM end) usable. */
+/* Guest memory map: [0, 0x9fc00) and [1 MiB, RAM end) usable; the
+ * firmware area [0xe0000, 1 MiB) holds the ACPI tables. */
 #define GUEST_LOW_END 0x9fc00ull
 
 /* Places the modules and the information after res->kernel_end and fills

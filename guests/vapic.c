@@ -2,6 +2,7 @@
 #include "guests/vapic.h"
 
 #include "arch/x86.h"
+#include "guests/board.h"
 #include "guests/vm.h"
 #include "lib/errno.h"
 #include "sched/sched.h"
@@ -37,29 +38,42 @@ static void op_send_ipi(void *ctx, const struct vlapic_ipi *ipi)
 		v->ipi_out[v->ipi_out_len++] = *ipi;
 }
 
+/* EOI of a level-triggered vector: the I/O APIC hears of it after our
+ * lock is released. */
+static void op_eoi(void *ctx, uint8_t vector)
+{
+	struct vcpu *v = ctx;
+
+	if (v->eoi_out_len < VAPIC_OUTBOX)
+		v->eoi_out[v->eoi_out_len++] = vector;
+}
+
 static const struct vlapic_ops ops = {
-	.send_ipi = op_send_ipi, .kick = op_kick, .now = op_now,
-	.set_timer = op_set_timer,
+	.send_ipi = op_send_ipi, .kick = op_kick, .eoi = op_eoi,
+	.now = op_now, .set_timer = op_set_timer,
 };
 
 static void lock(struct vcpu *v) { spin_lock(&v->lapic_lock); }
-
-static void route(struct vcpu *src, const struct vlapic_ipi *ipi);
 
 /* Releases v's lock, then does what the model asked for meanwhile. */
 static void unlock(struct vcpu *v)
 {
 	struct vlapic_ipi out[VAPIC_OUTBOX];
-	unsigned n = v->ipi_out_len;
+	uint8_t eoi[VAPIC_OUTBOX];
+	unsigned n = v->ipi_out_len, n_eoi = v->eoi_out_len;
 	bool notify = v->lapic_notify;
 
 	for (unsigned i = 0; i < n; i++)
 		out[i] = v->ipi_out[i];
-	v->ipi_out_len = 0;
+	for (unsigned i = 0; i < n_eoi; i++)
+		eoi[i] = v->eoi_out[i];
+	v->ipi_out_len = v->eoi_out_len = 0;
 	v->lapic_notify = false;
 	spin_unlock(&v->lapic_lock);
 	for (unsigned i = 0; i < n; i++)
-		route(v, &out[i]);
+		vapic_deliver(v->vm, &out[i]);
+	for (unsigned i = 0; i < n_eoi; i++)
+		board_eoi(v->vm, eoi[i]);
 	if (notify)
 		sched_notify(v);
 }
@@ -72,10 +86,10 @@ void vapic_raise(struct vcpu *v, uint8_t vector, bool level)
 }
 
 /* Delivery to every matching vCPU of the VM (SDM 10.6.2); lowest
- * priority goes to the match with the lowest PPR. SMIs are dropped. */
-static void route(struct vcpu *src, const struct vlapic_ipi *ipi)
+ * priority goes to the match with the lowest PPR. SMIs are dropped;
+ * ExtINT (from the I/O APIC) sends the vCPU to the PIC. */
+void vapic_deliver(struct vm *vm, const struct vlapic_ipi *ipi)
 {
-	struct vm *vm = src->vm;
 	struct vcpu *lowest = 0;
 
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
@@ -101,6 +115,11 @@ static void route(struct vcpu *src, const struct vlapic_ipi *ipi)
 			break;
 		case VLAPIC_DM_STARTUP:
 			sched_sipi(w, ipi->vector);
+			break;
+		case VLAPIC_DM_EXTINT:
+			__atomic_or_fetch(&w->ev.pending, EV_EXTINT,
+					  __ATOMIC_SEQ_CST);
+			sched_notify(w);
 			break;
 		}
 	}

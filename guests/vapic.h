@@ -24,6 +24,10 @@ int vapic_attach(struct vm *vm);
  * the access must raise #GP. */
 bool vapic_msr(struct vcpu *v, uint32_t msr, uint64_t *val, bool write,
 	       bool *gp);
+struct vlapic_ipi;
+/* An interrupt message (an IPI, or from the I/O APIC with source ~0) to
+ * every matching vCPU of the VM. */
+void vapic_deliver(struct vm *vm, const struct vlapic_ipi *ipi);
 /* A fixed interrupt for v from outside (timer hypercall, devices). */
 void vapic_raise(struct vcpu *v, uint8_t vector, bool level);
 /* INIT reset of v's APIC. */

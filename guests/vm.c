@@ -9,7 +9,9 @@
 #include "arch/x86.h"
 #include "boot/start.h"
 #include "guests/board.h"
+#include "guests/linux.h"
 #include "guests/loader.h"
+#include "guests/mbinfo.h"
 #include "guests/vapic.h"
 #include "lib/console.h"
 #include "lib/errno.h"
@@ -98,6 +100,62 @@ static const struct bi_module *find_module(const struct boot_info *bi,
 	return 0;
 }
 
+/* The memory map a Linux guest gets through boot_params: what the
+ * multiboot guests get (guests/mbinfo.c). */
+static unsigned linux_e820(const struct vm *vm, struct e820_entry *e)
+{
+	unsigned n = 0;
+
+	e[n++] = (struct e820_entry){ 0, GUEST_LOW_END, E820_RAM };
+	e[n++] = (struct e820_entry){ GUEST_LOW_END, 0xa0000 - GUEST_LOW_END,
+				      E820_RESERVED };
+	e[n++] = (struct e820_entry){ 0xe0000, 0x20000, E820_RESERVED };
+	if (vm->ram_size > 0x100000)
+		e[n++] = (struct e820_entry){ 0x100000, vm->ram_size - 0x100000,
+					      E820_RAM };
+	return n;
+}
+
+static int load_linux(struct vm *vm, const struct bi_module *k,
+		      const struct boot_info *bi, struct load_result *res)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const struct bi_module *initrd = 0;
+	struct e820_entry e820[4];
+	struct linux_request req = {
+		.kernel = phys_to_virt(k->start), .kernel_size = k->end - k->start,
+		.name = cfg->kernel, .cmdline = cfg->cmdline,
+		.ram_size = vm->ram_size, .rsdp_gpa = vm->rsdp_gpa, .e820 = e820,
+	};
+	struct linux_result lr;
+	char err[192];
+
+	if (cfg->initrd[0]) {
+		initrd = find_module(bi, cfg->initrd);
+		if (!initrd)
+			return refuse(cfg, "initrd '%s' is not among the boot "
+				      "modules", cfg->initrd);
+		req.initrd = phys_to_virt(initrd->start);
+		req.initrd_size = initrd->end - initrd->start;
+	}
+	if (cfg->n_modules)
+		return refuse(cfg, "a Linux kernel takes no modules (use initrd)");
+	req.n_e820 = linux_e820(vm, e820);
+	if (linux_load(&vm->mem, &req, &lr, err, sizeof(err)))
+		return refuse(cfg, "%s", err);
+	if (lr.cmdline_truncated)
+		pr_warn("vm %s: command line truncated to what the kernel "
+			"takes\n", vm->name);
+	*res = (struct load_result){ .kind = IMAGE_LINUX,
+				     .entry = (uint32_t)lr.entry };
+	vm->entry_rip = lr.entry;
+	vm->entry_cr3 = lr.cr3;
+	vm->entry_rsi = lr.boot_params;
+	vm->entry_gdt = lr.gdt_base;
+	vm->entry_gdt_limit = lr.gdt_limit;
+	return 0;
+}
+
 static int load(struct vm *vm, const struct boot_info *bi,
 		struct load_result *res)
 {
@@ -116,6 +174,13 @@ static int load(struct vm *vm, const struct boot_info *bi,
 	if (!k)
 		return refuse(cfg, "kernel '%s' is not among the boot modules",
 			      cfg->kernel);
+	if (cfg->format == VM_FORMAT_LINUX ||
+	    (cfg->format == VM_FORMAT_AUTO &&
+	     linux_is_bzimage(phys_to_virt(k->start), k->end - k->start)))
+		return load_linux(vm, k, bi, res);
+	if (cfg->initrd[0])
+		return refuse(cfg, "initrd is for Linux kernels; '%s' is not "
+			      "one", cfg->kernel);
 	req.image = phys_to_virt(k->start);
 	req.image_size = k->end - k->start;
 	for (unsigned i = 0; i < cfg->n_modules; i++) {
@@ -180,7 +245,8 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 static const char *kind_name(enum image_kind k)
 {
 	return k == IMAGE_MULTIBOOT1 ? "multiboot v1" :
-	       k == IMAGE_MULTIBOOT2 ? "multiboot2" : "flat real-mode";
+	       k == IMAGE_MULTIBOOT2 ? "multiboot2" :
+	       k == IMAGE_LINUX ? "Linux bzImage" : "flat real-mode";
 }
 
 struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi)
@@ -203,7 +269,8 @@ struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi)
 	sched_group_init(&vm->group, cfg->weight);
 	if (check_affinity(cfg) ||
 	    gpa_init(&vm->mem, &ept_env, vmx_ctl.ept_1g ? 3 : 2, phys_to_virt) ||
-	    alloc_ram(vm) || board_attach(vm) || load(vm, bi, &res))
+	    alloc_ram(vm) || board_attach(vm) || board_firmware(vm) ||
+	    load(vm, bi, &res))
 		goto fail;
 	set_entry(vm, &res);
 	for (unsigned i = 0; i < cfg->vcpus; i++) {
@@ -234,6 +301,7 @@ void vm_start(struct vm *vm, uint64_t tsc0)
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		vm->vcpu[i]->tsc_offset = -tsc0;
 	__atomic_add_fetch(&vms_running, 1, __ATOMIC_SEQ_CST);
+	board_start(vm);
 	vm->state = VM_RUNNING;
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
 		sched_add_vcpu(vm->vcpu[i]);
@@ -347,6 +415,7 @@ void vm_console_flush(struct vm *vm)
 static void set_entry(struct vm *vm, const struct load_result *res)
 {
 	vm->entry_real = res->kind == IMAGE_FLAT;
+	vm->entry_long = res->kind == IMAGE_LINUX;
 	vm->entry_cs = res->real_cs;
 	vm->entry_ip = res->real_ip;
 	vm->entry_eip = res->entry;
@@ -367,6 +436,10 @@ void vcpu_apply_reset(struct vcpu *v, struct guest_regs *regs)
 		return; /* APs wait, halted */
 	if (vm->entry_real) {
 		vmx_guest_real_mode(v, vm->entry_cs, vm->entry_ip);
+	} else if (vm->entry_long) {
+		vmx_guest_long64(v, vm->entry_rip, vm->entry_cr3, vm->entry_gdt,
+				 vm->entry_gdt_limit);
+		regs->gpr[REG_RSI] = vm->entry_rsi;
 	} else {
 		vmx_guest_flat32(v, vm->entry_eip);
 		regs->gpr[REG_RAX] = vm->entry_eax;
@@ -385,7 +458,7 @@ void vm_reset(struct vcpu *cur, const char *why)
 		vm->resets);
 	memset(phys_to_virt(vm->ram_hpa), 0, vm->ram_size);
 	board_reset(vm);
-	if (load(vm, vm->bi, &res)) {
+	if (board_firmware(vm) || load(vm, vm->bi, &res)) {
 		vm_stop(vm, VM_STATUS_CRASHED, "its image could not be reloaded "
 			"after a reset");
 		return;
@@ -407,4 +480,32 @@ void vm_reset(struct vcpu *cur, const char *why)
 	cur->vm->vcpu[0]->lapic_deadline = 0;
 	cur->vm->vcpu[0]->reset_pending = true;
 	sched_yield(); /* the run loop applies it */
+}
+
+uint64_t vm_guest_tsc(const struct vm *vm)
+{
+	return rdtsc() + vm->vcpu[0]->tsc_offset;
+}
+
+int vm_timer_add(struct vm *vm, void (*fire)(void *dev, uint64_t now),
+		 void *dev)
+{
+	for (int i = 0; i < VM_TIMERS; i++) {
+		if (!vm->timers[i].fire) {
+			vm->timers[i] = (struct vm_timer){ 0, fire, dev };
+			return i;
+		}
+	}
+	return -ENOSPC;
+}
+
+void vm_timer_set(struct vm *vm, int slot, uint64_t guest_deadline)
+{
+	struct vcpu *bsp = vm->vcpu[0];
+
+	vm->timers[slot].deadline = guest_deadline ?
+					    (guest_deadline - bsp->tsc_offset) ?: 1 :
+					    0;
+	if (guest_deadline && bsp->se.cpu >= 0)
+		sched_timers_changed(bsp);
 }

@@ -7,7 +7,14 @@
 #include <stdint.h>
 
 #include "drivers/pio.h"
+#include "drivers/vacpi_pm.h"
+#include "drivers/vfwcfg.h"
+#include "drivers/vioapic.h"
 #include "drivers/vlapic.h"
+#include "drivers/vpic.h"
+#include "drivers/vpci.h"
+#include "drivers/vpit.h"
+#include "drivers/vrtc.h"
 #include "drivers/vuart.h"
 #include "ept/gpa.h"
 #include "guests/config.h"
@@ -44,6 +51,7 @@ struct vcpu_ctx {
 #define EV_IRQ (1u << 2)      /* the local APIC may have a vector to give */
 #define EV_REINJECT (1u << 3)
 #define EV_INIT (1u << 4)     /* an INIT arrived */
+#define EV_EXTINT (1u << 5)   /* the PIC asks vCPU 0 for an INTA */
 struct vcpu_events {
 	volatile uint32_t pending; /* EV_* */
 	uint8_t exc_vector;
@@ -85,9 +93,20 @@ struct vcpu {
 	bool lapic_notify; /* guests/vapic.c: under lapic_lock */
 	unsigned ipi_out_len;
 	struct vlapic_ipi ipi_out[VAPIC_OUTBOX];
+	unsigned eoi_out_len;
+	uint8_t eoi_out[VAPIC_OUTBOX]; /* level EOIs for the I/O APIC */
 };
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
+
+/* A device timer of the VM (PIT, RTC, ...): fired by the CPU where the
+ * VM's vCPU 0 is homed, under the VM's device lock. */
+#define VM_TIMERS 4
+struct vm_timer {
+	volatile uint64_t deadline; /* host TSC, 0 = not armed */
+	void (*fire)(void *dev, uint64_t guest_now);
+	void *dev;
+};
 
 /* Exit status of a VM the hypervisor stopped because the guest broke a
  * rule (triple fault, access outside its memory, ...). */
@@ -106,13 +125,29 @@ struct vm {
 	struct vcpu *vcpu[VM_MAX_VCPUS];
 	struct pio_bus pio;
 	struct sched_group group;
+	spinlock_t dev_lock; /* the VM's emulated platform devices */
+	struct vm_timer timers[VM_TIMERS];
 	uint8_t shutdown_pos; /* progress through "Shutdown" on port 0x8900 */
+	/* the platform's devices (guests/board.c), under dev_lock */
 	struct vuart uart;    /* COM1 */
+	struct vpic pic;
+	struct vioapic ioapic;
+	struct vpit pit;
+	int pit_timer;
+	struct vrtc rtc;
+	int rtc_timer;
+	struct vpci pci;
+	struct vfwcfg fwcfg;
+	struct vacpi_pm pm;
+	uint64_t rsdp_gpa; /* the ACPI tables the board built, 0 none */
 	const struct boot_info *bi; /* where its images are */
 	unsigned resets;
 	uint32_t entry_eip, entry_eax, entry_ebx;
 	uint16_t entry_cs, entry_ip;
 	bool entry_real;
+	bool entry_long; /* a Linux kernel: the 64-bit boot protocol */
+	uint64_t entry_rip, entry_cr3, entry_rsi, entry_gdt;
+	uint16_t entry_gdt_limit;
 	spinlock_t con_lock;
 	unsigned con_len;
 	char con_line[160];
@@ -139,6 +174,14 @@ void vm_reset(struct vcpu *cur, const char *why);
 void vcpu_apply_reset(struct vcpu *v, struct guest_regs *regs);
 /* Frees what a stopped VM holds. */
 void vm_destroy(struct vm *vm);
+/* The VM's time: its TSC (shared by its vCPUs), and device timers. A
+ * device gets a timer slot once, then (re)arms it with a deadline in the
+ * VM's TSC (0 cancels); the callback runs under dev_lock. */
+uint64_t vm_guest_tsc(const struct vm *vm);
+int vm_timer_add(struct vm *vm, void (*fire)(void *dev, uint64_t now),
+		 void *dev);
+void vm_timer_set(struct vm *vm, int slot, uint64_t guest_deadline);
+
 /* Console output of the VM: a byte at a time, printed a line at a time
  * with the VM's name in front. */
 void vm_console_putc(struct vm *vm, char c);

@@ -27,6 +27,11 @@ void console_init(const struct hv_options *o)
 
 int console_loglevel(void) { return con.loglevel; }
 
+int console_getc(void)
+{
+	return con.kind == CONSOLE_UART ? uart_getc(con.port) : -1;
+}
+
 static void out(void *ctx, char c)
 {
 	(void)ctx;

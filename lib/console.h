@@ -15,6 +15,8 @@ void kvprintf(const char *fmt, va_list ap);
 void klog(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int console_loglevel(void);
+/* A byte typed on the console, or -1 (UART consoles only). */
+int console_getc(void);
 
 #define pr_err(...) klog(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) klog(LOG_WARN, __VA_ARGS__)

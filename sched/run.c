@@ -10,6 +10,7 @@
 #include "arch/lapic.h"
 #include "arch/tsc.h"
 #include "arch/x86.h"
+#include "guests/focus.h"
 #include "vmx/vmx.h"
 
 #define vcpu_of(se) ((struct vcpu *)((char *)(se) - offsetof(struct vcpu, se)))
@@ -88,7 +89,8 @@ void sched_add_vcpu(struct vcpu *v)
 
 bool sched_halt(struct vcpu *v, bool interrupts_on)
 {
-	uint32_t wakers = EV_NMI | EV_INIT | (interrupts_on ? EV_IRQ : 0);
+	uint32_t wakers = EV_NMI | EV_INIT |
+			  (interrupts_on ? EV_IRQ | EV_EXTINT : 0);
 	struct cpu *c = lock_home(v);
 	bool halted = !(v->ev.pending & wakers);
 
@@ -104,7 +106,8 @@ void sched_notify(struct vcpu *v)
 	struct cpu *c, *on;
 
 	if (v->state == VCPU_HALTED) {
-		uint32_t wakers = EV_NMI | EV_INIT | (v->halt_irq ? EV_IRQ : 0);
+		uint32_t wakers = EV_NMI | EV_INIT |
+				  (v->halt_irq ? EV_IRQ | EV_EXTINT : 0);
 		c = lock_home(v);
 		if (v->state != VCPU_HALTED || !(v->ev.pending & wakers)) {
 			spin_unlock(&c->rq_lock);
@@ -224,13 +227,42 @@ static void fire_lapic_timer(struct vcpu *v)
 	sched_notify(v);
 }
 
-/* Fires the due timers of the vCPUs homed here; returns the earliest
- * deadline still pending (host TSC, ~0 for none). */
+/* Device timers belong to the CPU of the VM's vCPU 0. */
+static uint64_t fire_vm_timers(struct vm *vm, uint64_t now)
+{
+	uint64_t next = ~0ull;
+
+	for (int i = 0; i < VM_TIMERS; i++) {
+		struct vm_timer *t = &vm->timers[i];
+		uint64_t d = t->deadline;
+
+		if (d && now >= d) {
+			spin_lock(&vm->dev_lock);
+			if (t->deadline == d) { /* not re-armed meanwhile */
+				t->deadline = 0;
+				t->fire(t->dev, vm_guest_tsc(vm));
+			}
+			spin_unlock(&vm->dev_lock);
+			d = t->deadline;
+		}
+		if (d && d < next)
+			next = d;
+	}
+	return next;
+}
+
+/* Fires the due timers of the vCPUs (and VMs) homed here; returns the
+ * earliest deadline still pending (host TSC, ~0 for none). */
 static uint64_t fire_timers(struct cpu *c)
 {
 	uint64_t now = rdtsc(), next = ~0ull;
 
 	for (unsigned i = 0; i < n_vms; i++) {
+		if (vms[i]->state == VM_RUNNING &&
+		    vms[i]->vcpu[0]->se.cpu == (int)c->id) {
+			uint64_t d = fire_vm_timers(vms[i], now);
+			next = d < next ? d : next;
+		}
 		for (unsigned j = 0; j < vms[i]->n_vcpus; j++) {
 			struct vcpu *v = vms[i]->vcpu[j];
 
@@ -360,6 +392,26 @@ static void switch_to(struct cpu *c, struct vcpu *next)
 		start_at_sipi(next, &c->guest);
 }
 
+/* CPU 0 reads the console's keyboard every CONSOLE_POLL_NS (the host
+ * takes no UART interrupts), for the VM that has the focus. */
+#define CONSOLE_POLL_NS 10000000ull
+static uint64_t next_poll;
+
+static uint64_t poll_console(struct cpu *c, uint64_t next_timer)
+{
+	uint64_t now, at;
+
+	if (c->id)
+		return next_timer;
+	now = sched_clock();
+	if (now >= next_poll) {
+		console_poll_input();
+		next_poll = now + CONSOLE_POLL_NS;
+	}
+	at = rdtsc() + ns_tsc(next_poll - now);
+	return at < next_timer ? at : next_timer;
+}
+
 int sched_slow(struct cpu *c, struct vcpu *cur)
 {
 	struct vcpu *next;
@@ -368,7 +420,7 @@ int sched_slow(struct cpu *c, struct vcpu *cur)
 	(void)cur;
 	for (;;) {
 		__atomic_and_fetch(&c->attention, ~ATTN_REARM, __ATOMIC_SEQ_CST);
-		next_timer = fire_timers(c);
+		next_timer = poll_console(c, fire_timers(c));
 		now = sched_clock();
 		if (now >= c->next_balance)
 			balance(c, !c->rq.nr_running);

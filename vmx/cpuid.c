@@ -17,13 +17,15 @@
  * IA32_APIC_BASE.EN, as on hardware (SDM 10.4.3). */
 #define L1_EDX_HIDE 0xa0405080u
 #define L1_EDX_APIC (1u << 9)
-/* Leaf 7.0: EBX SGX (2), INVPCID (10), RDT-M (12), RDT-A (15), PT (25);
+/* Leaf 7.0: EBX TSC_ADJUST (1, no IA32_TSC_ADJUST MSR), SGX (2), INVPCID (10), RDT-M (12), RDT-A (15), PT (25);
  * ECX WAITPKG (5), SGX-LC (30); EDX hybrid (15), IBRS/IBPB (26),
  * STIBP (27), L1D_FLUSH (28), ARCH_CAPABILITIES (29), SSBD (31). */
-#define L7_EBX_HIDE 0x02009404u
+#define L7_EBX_HIDE 0x02009406u
 #define L7_ECX_HIDE 0x40000020u
 #define L7_EDX_HIDE 0xbc008000u
 #define L7_EBX_INVPCID (1u << 10)
+/* Leaf 0xd.1 EAX: XSAVES (3): no IA32_XSS. */
+#define LD1_EAX_XSAVES (1u << 3)
 /* 0x80000001 EDX: RDTSCP (27). */
 #define LX1_EDX_RDTSCP (1u << 27)
 
@@ -101,6 +103,10 @@ void cpuid_for_guest(uint32_t leaf, uint32_t sub, struct cpuid_out *r,
 		} else {
 			zero(r);
 		}
+		break;
+	case 0xd:
+		if (sub == 1)
+			r->eax &= ~LD1_EAX_XSAVES;
 		break;
 	case 0xb: case 0x1f:
 		topology(sub, r, g);

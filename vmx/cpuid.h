@@ -24,7 +24,7 @@ struct cpuid_guest {
 static inline bool cpuid_leaf_edited(uint32_t leaf)
 {
 	switch (leaf) {
-	case 1: case 4: case 5: case 6: case 7: case 0xa: case 0xb:
+	case 1: case 4: case 5: case 6: case 7: case 0xa: case 0xb: case 0xd:
 	case 0x1f: case 0x80000001:
 		return true;
 	}

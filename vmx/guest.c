@@ -161,6 +161,25 @@ void vmx_guest_flat32(struct vcpu *v, uint32_t eip)
 	vmwrite(GUEST_RIP, eip);
 }
 
+/* 64-bit mode as the Linux boot protocol wants it (Documentation/x86/
+ * boot.rst, 64-bit boot protocol): paging on with the loader's identity
+ * map, flat segments with CS = 0x10 (L = 1) and the rest 0x18, IF off. */
+void vmx_guest_long64(struct vcpu *v, uint64_t rip, uint64_t cr3,
+		      uint64_t gdt_base, uint16_t gdt_limit)
+{
+	set_seg(SEG_CS, 0x10, 0, 0xffffffff, 0xa09b); /* G, L, P, code */
+	for (enum seg s = SEG_ES; s <= SEG_GS; s++)
+		if (s != SEG_CS)
+			set_seg(s, 0x18, 0, 0xffffffff, AR_DATA32);
+	vmwrite(GUEST_GDTR_BASE, gdt_base);
+	vmwrite(GUEST_GDTR_LIMIT, gdt_limit);
+	vmwrite(GUEST_CR3, cr3);
+	vmx_set_cr4(v, CR4_PAE);
+	vmx_set_efer(v, EFER_LME); /* before PG: LME cannot change after */
+	vmx_set_cr0(v, CR0_ET | CR0_PE | CR0_PG);
+	vmwrite(GUEST_RIP, rip);
+}
+
 unsigned vmx_guest_mode(void)
 {
 	uint32_t cs_ar = vmread(GUEST_CS_AR);

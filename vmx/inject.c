@@ -5,6 +5,7 @@
 #include "vmx/exit.h"
 
 #include "arch/x86.h"
+#include "guests/board.h"
 #include "vmx/controls.h"
 #include "vmx/vmx.h"
 
@@ -102,20 +103,19 @@ static bool deliver_exceptions(struct vcpu_events *e)
 }
 
 /* The local APIC's best vector, when the guest can take it (IF set, no
- * STI/MOV-SS shadow). EV_IRQ is dropped under the APIC's lock once the
- * APIC has nothing to give, so a new interrupt cannot slip past. Returns
- * whether interrupts are still waiting. */
-static bool deliver_irq(struct vcpu *v, bool injected, uint64_t shadow)
+ * STI/MOV-SS shadow, nothing injected yet this entry). EV_IRQ is dropped
+ * under the APIC's lock once the APIC has nothing to give, so a new
+ * interrupt cannot slip past. Returns whether interrupts still wait. */
+static bool deliver_irq(struct vcpu *v, bool *injected, bool open)
 {
-	bool open = !injected && (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
-		    !(shadow & 3);
 	int vec;
 
 	spin_lock(&v->lapic_lock);
 	vec = vlapic_pending_vector(&v->lapic);
-	if (vec >= 0 && open) {
+	if (vec >= 0 && open && !*injected) {
 		entry_event(INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec, 0, 0);
 		vlapic_ack(&v->lapic, (uint8_t)vec);
+		*injected = true;
 		vec = vlapic_pending_vector(&v->lapic);
 	}
 	if (vec < 0)
@@ -124,11 +124,28 @@ static bool deliver_irq(struct vcpu *v, bool injected, uint64_t shadow)
 	return vec >= 0;
 }
 
+/* The PIC's interrupt through LINT0 (ExtINT): the INTA happens only when
+ * the vector can go in at once. */
+static bool deliver_extint(struct vcpu *v, bool *injected, bool open)
+{
+	int vec;
+
+	if (!open || *injected)
+		return true;
+	clear(&v->ev, EV_EXTINT); /* the PIC's callback sets it again */
+	vec = board_extint_ack(v);
+	if (vec < 0)
+		return false;
+	entry_event(INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec, 0, 0);
+	*injected = true;
+	return false;
+}
+
 void inject_pending(struct vcpu *v)
 {
 	struct vcpu_events *e = &v->ev;
 	uint64_t shadow = vmread(GUEST_INTERRUPTIBILITY);
-	bool injected = deliver_exceptions(e), waiting = false;
+	bool injected = deliver_exceptions(e), waiting = false, open;
 
 	if (!injected && (e->pending & EV_NMI)) {
 		if (!(shadow & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS))) {
@@ -139,8 +156,11 @@ void inject_pending(struct vcpu *v)
 			window(PROC_NMI_WINDOW, true);
 		}
 	}
+	open = (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(shadow & 3);
 	if (e->pending & EV_IRQ)
-		waiting = deliver_irq(v, injected, shadow);
+		waiting = deliver_irq(v, &injected, open);
+	if (e->pending & EV_EXTINT)
+		waiting |= deliver_extint(v, &injected, open);
 	/* Whatever is left waits for the guest to open a window. */
 	window(PROC_INTR_WINDOW, waiting);
 }

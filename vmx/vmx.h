@@ -41,6 +41,8 @@ void vmcs_release(struct vcpu *v);
 void vmx_guest_reset(struct vcpu *v);
 void vmx_guest_real_mode(struct vcpu *v, uint16_t cs, uint16_t ip);
 void vmx_guest_flat32(struct vcpu *v, uint32_t eip);
+void vmx_guest_long64(struct vcpu *v, uint64_t rip, uint64_t cr3,
+		      uint64_t gdt_base, uint16_t gdt_limit);
 bool vmx_set_cr0(struct vcpu *v, uint64_t val);
 bool vmx_set_cr4(struct vcpu *v, uint64_t val);
 bool vmx_set_efer(struct vcpu *v, uint64_t val);

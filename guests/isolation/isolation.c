@@ -48,9 +48,15 @@ int guest_main(uint32_t magic, uint32_t info)
 	      "vector %d", (int)trap_vector);
 	check("probe.vmx-msr-read", try_rdmsr(0x480, &v) == 13, "vector %d",
 	      (int)trap_vector);
+	/* The VM's PCI bus is its own: its virtual Q35 host bridge at 00:00.0
+	 * (not the machine's), nothing at 00:01.0 (the machine's ISA bridge
+	 * on Bochs and QEMU). */
 	outl(0xcf8, 0x80000000);
-	check("probe.pci-config-all-ones", inl(0xcfc) == 0xffffffffu, "%#x",
-	      inl(0xcfc));
+	v = inl(0xcfc);
+	check("probe.pci-own-host-bridge", v == 0x29c08086u, "%#x", (unsigned)v);
+	outl(0xcf8, 0x80000800);
+	v = inl(0xcfc);
+	check("probe.pci-no-host-device", v == 0xffffffffu, "%#x", (unsigned)v);
 	check("probe.console-bad-address",
 	      hv_hypercall(HV_HC_CONSOLE_WRITE, 0xfffff000, 64, 0) == -HV_EFAULT,
 	      "");

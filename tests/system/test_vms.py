@@ -38,7 +38,7 @@ def bochs_four_guests_isolated(t):
     selftest_passed(t, r, "selftest")
     t.expect(r, r"^\[selftest\] mmio\.movsx: ok$", count=1)
     # the isolation guest: soft probes fail harmlessly, then it is stopped
-    t.expect(r, r"^\[isolation\] isolation: 8 probes, 0 failed; now reading "
+    t.expect(r, r"^\[isolation\] isolation: 9 probes, 0 failed; now reading "
                 r"guest-physical 0x40000000$", count=1)
     iso = vm_status(t, r, "isolation", 255, r"EPT violation: read at "
                     r"guest-physical 0x40000000, outside the VM's memory "
@@ -154,7 +154,7 @@ def bochs_dead_halt_stops_vm(t):
 @test
 def bochs_vm_refusals_named(t):
     cfg = t.config("r.cfg", "[vm nokernel]\nkernel = missing.elf\n"
-                   "[vm huge]\nkernel = selftest.elf\nmemory = 60G\n"
+                   "[vm huge]\nkernel = selftest.elf\nmemory = 3G\n"
                    "[vm baddev]\nkernel = selftest.elf\ndevices = gpu\n"
                    "[vm nomodule]\nkernel = selftest.elf\nmodule = nope.bin\n"
                    "[vm fine]\nkernel = realmode.bin\nformat = flat\n"
@@ -162,7 +162,7 @@ def bochs_vm_refusals_named(t):
     r = t.hvrun(cfg, cpus=1)
     t.expect(r, r"^vm nokernel: refused: kernel 'missing\.elf' is not among "
                 r"the boot modules$")
-    t.expect(r, r"^vm huge: refused: no 61440 MiB of host memory left$")
+    t.expect(r, r"^vm huge: refused: no 3072 MiB of host memory left$")
     t.expect(r, r"^vm baddev: refused: r\.cfg:8: devices: 'gpu' names an "
                 r"unknown device \(known: testdev\)$")
     t.expect(r, r"^vm nomodule: refused: module 'nope\.bin' is not among "

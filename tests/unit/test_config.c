@@ -47,13 +47,22 @@ static void full_vm(void **state)
 			       "cpus = 0-2,5\n"
 			       "cpus.1 = 3\n"
 			       "\n"
+			       "[vm linux]\n"
+			       "kernel = vmlinuz\n"
+			       "initrd = initramfs.cpio.gz\n"
+			       "format = linux\n"
 			       "[vm beta-2]\r\n"
 			       "  kernel=rm.bin\r\n"
 			       "format = flat\n"
 			       "load = 0x8000\n"),
 			 0);
-	assert_int_equal(set.n, 2);
-	struct vm_config *a = &set.vm[0], *b = &set.vm[1];
+	assert_int_equal(set.n, 3);
+	struct vm_config *a = &set.vm[0], *b = &set.vm[2], *l = &set.vm[1];
+	assert_true(l->valid);
+	assert_string_equal(l->kernel, "vmlinuz");
+	assert_string_equal(l->initrd, "initramfs.cpio.gz");
+	assert_int_equal(l->format, VM_FORMAT_LINUX);
+	assert_string_equal(a->initrd, "");
 	assert_true(a->valid);
 	assert_string_equal(a->name, "alpha");
 	assert_int_equal(a->line, 2);
@@ -140,15 +149,17 @@ static void bad_values(void **state)
 	expect_one_error("memory = 16X",
 			 "vms.cfg:5: memory: '16X' is not a size (use e.g. 64M)");
 	expect_one_error("memory = 512K",
-			 "vms.cfg:5: memory: '512K' is out of range (1M..64G)");
+			 "vms.cfg:5: memory: '512K' is out of range (1M..3G)");
+	expect_one_error("memory = 3073M",
+			 "vms.cfg:5: memory: '3073M' is out of range (1M..3G)");
 	expect_one_error("memory = 1049000",
 			 "vms.cfg:5: memory: '1049000' is not a multiple of 4K");
 	expect_one_error("vcpus = 0",
 			 "vms.cfg:5: vcpus: '0' must be a number from 1 to 8");
 	expect_one_error("vcpus = 9",
 			 "vms.cfg:5: vcpus: '9' must be a number from 1 to 8");
-	expect_one_error("format = elf",
-			 "vms.cfg:5: format: 'elf' is not auto, multiboot or flat");
+	expect_one_error("format = elf", "vms.cfg:5: format: 'elf' is not auto, "
+					 "multiboot, flat or linux");
 	expect_one_error("load = 0x100000", "vms.cfg:5: load: '0x100000' must "
 					    "be an address from 0x500 to 0x9ffff");
 	expect_one_error("devices = testdev,gpu",

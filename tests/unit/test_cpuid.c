@@ -155,14 +155,15 @@ static void test_leaf7(void **state)
 	struct cpuid_out r = ask(7, 0, host, &g);
 
 	assert_int_equal(r.eax, 0);
-	assert_int_equal(r.ebx, ~(EBX7_SGX | EBX7_INVPCID | BIT(12) | BIT(15) |
-				  EBX7_PT));
+	assert_int_equal(r.ebx, ~(BIT(1) | EBX7_SGX | EBX7_INVPCID | BIT(12) |
+				  BIT(15) | EBX7_PT));
 	assert_int_equal(r.ecx, ~(BIT(5) | BIT(30)));
 	assert_int_equal(r.edx, ~(BIT(15) | BIT(26) | BIT(27) | BIT(28) |
 				  BIT(29) | BIT(31)));
 	g.invpcid = true;
 	r = ask(7, 0, host, &g);
-	assert_int_equal(r.ebx, ~(EBX7_SGX | BIT(12) | BIT(15) | EBX7_PT));
+	assert_int_equal(r.ebx, ~(BIT(1) | EBX7_SGX | BIT(12) | BIT(15) |
+				  EBX7_PT));
 	/* allowed, but only where the host has it */
 	host.ebx = EBX7_BMI1;
 	assert_int_equal(ask(7, 0, host, &g).ebx, EBX7_BMI1);
@@ -172,6 +173,18 @@ static void test_leaf7(void **state)
 	/* other subleaves: nothing */
 	assert_out(ask(7, 1, host, &g), 0, 0, 0, 0);
 	assert_out(ask(7, 2, host, &g), 0, 0, 0, 0);
+}
+
+/* XSAVES and IA32_XSS are not offered: leaf 0xd.1 EAX bit 3 clears;
+ * the rest of leaf 0xd passes (the XSAVE layout is the host's). */
+static void test_leafd_no_xsaves(void **state)
+{
+	struct cpuid_out host = { 0xffffffff, 0x11, 0x22, 0x33 };
+
+	(void)state;
+	assert_out(ask(0xd, 1, host, &one_vcpu), ~BIT(3), 0x11, 0x22, 0x33);
+	assert_out(ask(0xd, 0, host, &one_vcpu), 0xffffffff, 0x11, 0x22, 0x33);
+	assert_out(ask(0xd, 2, host, &one_vcpu), 0xffffffff, 0x11, 0x22, 0x33);
 }
 
 /* ---- topology ------------------------------------------------------------ */
@@ -274,7 +287,7 @@ static void test_hypervisor_leaves(void **state)
 
 static void test_other_leaves_unchanged(void **state)
 {
-	static const uint32_t leaves[] = { 0, 2, 3, 8, 9, 0xc, 0xd, 0x14, 0x15,
+	static const uint32_t leaves[] = { 0, 2, 3, 8, 9, 0xc, 0x14, 0x15,
 					   0x16, 0x3fffffff, 0x80000000,
 					   0x80000002, 0x80000006, 0x80000008 };
 	struct cpuid_out host = { 0x12345678, 0x9abcdef0, 0xffffffff,
@@ -313,7 +326,7 @@ static void test_edited_leaves_agree(void **state)
 	assert_true(cpuid_leaf_edited(1));
 	assert_true(cpuid_leaf_edited(0x40000010));
 	assert_false(cpuid_leaf_edited(0));
-	assert_false(cpuid_leaf_edited(0xd));
+	assert_true(cpuid_leaf_edited(0xd));
 	assert_false(cpuid_leaf_edited(0x80000008));
 }
 
@@ -325,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_leaf1_apic_id_and_count),
 		cmocka_unit_test(test_edited_leaves_agree),
 		cmocka_unit_test(test_leaf7),
+		cmocka_unit_test(test_leafd_no_xsaves),
 		cmocka_unit_test(test_leaf_b_topology),
 		cmocka_unit_test(test_leaf4_caches),
 		cmocka_unit_test(test_extended_rdtscp),

@@ -357,7 +357,7 @@ static void test_mb1_info(void **state)
 	static const uint64_t map[4][3] = {
 		{ 0, 0x9fc00, 1 },
 		{ 0x9fc00, 0x400, 2 },
-		{ 0xf0000, 0x10000, 2 },
+		{ 0xe0000, 0x20000, 2 },
 		{ 0x100000, RAM_SIZE - 0x100000, 1 },
 	};
 
@@ -467,7 +467,7 @@ static void test_elf64_multiboot2(void **state)
 	static const uint64_t map[4][3] = {
 		{ 0, 0x9fc00, 1 },
 		{ 0x9fc00, 0x400, 2 },
-		{ 0xf0000, 0x10000, 2 },
+		{ 0xe0000, 0x20000, 2 },
 		{ 0x100000, RAM_SIZE - 0x100000, 1 },
 	};
 
