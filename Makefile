@@ -26,7 +26,7 @@ HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 # The hypervisor image, folder by folder.
 BOOT_SRCS    := boot/entry.S boot/mb2_entry.c boot/multiboot2.c boot/start.c
 ARCH_SRCS    := arch/acpi.c arch/cpu.c arch/isr.S arch/lapic.c arch/mm.c \
-	arch/cmos.c arch/paging.c arch/platform.c arch/pmm.c arch/power.c arch/smp.c \
+	arch/cmos.c arch/ioapic.c arch/paging.c arch/platform.c arch/pmm.c arch/power.c arch/smp.c \
 	arch/trampoline.S arch/trap.c arch/tsc.c
 VMX_SRCS     := vmx/caps.c vmx/controls.c vmx/cpuid.c vmx/decode.c \
 	vmx/emulate.c vmx/entry.S vmx/entry_check.c vmx/entry_fail.c vmx/exit.c \
@@ -262,7 +262,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_$$*) $(FUZZ_HDRS)
 deps:
 	@tools/install-deps
 
-system: all
+system: all linux-guest
 	$(PYTHON) tests/system/run.py
 
 test: deps
@@ -270,7 +270,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) system
 
-bench: deps all
+bench: deps all linux-guest
 	$(PYTHON) bench/run.py
 
 run: deps all

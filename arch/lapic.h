@@ -36,6 +36,7 @@ void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 
 #define VEC_TIMER 0xf0
 #define VEC_KICK 0xf1
+#define VEC_CONSOLE 0xf2 /* the console UART's receive interrupt */
 /* Boot CPU, after the TSC rate is known: picks TSC-deadline mode, or
  * calibrates the one-shot count against the TSC. */
 void lapic_timer_setup(void);

@@ -61,6 +61,7 @@ struct cpu {
 	struct runq rq;
 	volatile uint32_t attention; /* ATTN_* (sched/sched.h) */
 	uint64_t slice_end;     /* ns at which the running vCPU's slice ends */
+	volatile bool unbounded; /* its vCPU runs with no slice end (alone) */
 	uint64_t next_balance;  /* ns of the next load-balancing look */
 	unsigned id;        /* logical index, 0 = boot CPU */
 	uint32_t apic_id;

@@ -21,6 +21,7 @@
 #include "lib/format.h"
 #include "lib/string.h"
 #include "guests/config.h"
+#include "guests/focus.h"
 #include "guests/vm.h"
 #include "sched/sched.h"
 #include "vmx/vmx.h"
@@ -209,6 +210,7 @@ static void __attribute__((noreturn)) run_vms(void)
 			vms_refused);
 		platform_poweroff(vms_refused ? HV_EXIT_FAILURE : HV_EXIT_SUCCESS);
 	}
+	console_input_init();
 	uint64_t tsc0 = rdtsc();
 
 	for (unsigned i = 0; i < n_vms; i++)

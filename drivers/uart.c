@@ -27,6 +27,13 @@ void uart_init(uint16_t port, uint32_t baud)
 	outb(port + UART_MCR, 0x03); /* DTR, RTS; OUT2 off: no IRQs */
 }
 
+void uart_rx_irq(uint16_t port)
+{
+	outb(port + UART_IER, 0x01);      /* received data available */
+	outb(port + UART_MCR, 0x0b);      /* DTR, RTS, OUT2: the IRQ line */
+	(void)inb(port + UART_LSR);
+}
+
 int uart_getc(uint16_t port)
 {
 	if (!(inb(port + UART_LSR) & 0x01)) /* LSR: data ready */

@@ -402,7 +402,8 @@ static void build_fadt(uint8_t *b, const struct vacpi_layout *l,
 	header(t, "FACP", VACPI_FADT_LEN, VACPI_FADT_REVISION);
 	put32(t + 36, (uint32_t)l->facs.gpa); /* FIRMWARE_CTRL */
 	put32(t + 40, (uint32_t)l->dsdt.gpa);
-	put64(t + 132, l->facs.gpa); /* X_FIRMWARE_CTRL */
+	/* X_FIRMWARE_CTRL stays 0: "if FIRMWARE_CTRL is non-zero, [it]
+	 * must be zero" (table 5.9); Linux lists the FACS twice otherwise */
 	put64(t + 140, l->dsdt.gpa); /* X_DSDT */
 	fadt_pm(t, p);
 	put16(t + 96, 0x0fff); /* P_LVL2_LAT > 100: no C2 */

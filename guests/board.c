@@ -2,6 +2,10 @@
 #include "guests/board.h"
 
 #include "arch/cmos.h"
+#include "arch/ioapic.h"
+#include "arch/lapic.h"
+#include "arch/percpu.h"
+#include "arch/trap.h"
 #include "arch/x86.h"
 #include "arch/tsc.h"
 #include "drivers/vacpi_tables.h"
@@ -93,6 +97,28 @@ void board_uart_input(struct vm *vm, uint8_t c)
 
 /* The hypervisor console's keyboard goes to one VM's COM1 at a time. */
 static struct focus focus;
+static bool input_polled;
+
+static void console_irq(struct trap_frame *f)
+{
+	(void)f;
+	console_poll_input();
+}
+
+void console_input_init(void)
+{
+	int irq = console_rx_irq();
+
+	if (irq < 0)
+		return; /* no keyboard to read */
+	irq_register(VEC_CONSOLE, console_irq);
+	input_polled = ioapic_route_isa((unsigned)irq, VEC_CONSOLE,
+					cpus[0]->apic_id) != 0;
+	pr_info("console: input to the VMs (Ctrl-A n: next VM) %s\n",
+		input_polled ? "polled every 10 ms" : "by interrupt");
+}
+
+bool console_input_polled(void) { return input_polled; }
 
 void console_poll_input(void)
 {

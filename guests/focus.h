@@ -24,7 +24,11 @@ enum focus_action { FOCUS_NONE, FOCUS_SEND, FOCUS_MOVED };
 enum focus_action focus_key(struct focus *f, int *byte, unsigned n_vms,
 			    const bool *running);
 
-/* Hypervisor side: on CPU 0, now and then. */
+/* Hypervisor side (guests/board.c). Console input arrives by interrupt
+ * (the UART's IRQ through the I/O APIC, to CPU 0) when it can, else
+ * CPU 0 polls: console_input_polled() says which. */
+void console_input_init(void);
+bool console_input_polled(void);
 void console_poll_input(void);
 
 #endif

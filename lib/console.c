@@ -27,6 +27,14 @@ void console_init(const struct hv_options *o)
 
 int console_loglevel(void) { return con.loglevel; }
 
+int console_rx_irq(void)
+{
+	if (con.kind != CONSOLE_UART)
+		return -1;
+	uart_rx_irq(con.port);
+	return con.port == 0x3f8 ? 4 : con.port == 0x2f8 ? 3 : -1;
+}
+
 int console_getc(void)
 {
 	return con.kind == CONSOLE_UART ? uart_getc(con.port) : -1;

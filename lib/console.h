@@ -15,6 +15,9 @@ void kvprintf(const char *fmt, va_list ap);
 void klog(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int console_loglevel(void);
+/* Makes a UART console interrupt on input; returns its ISA IRQ, or -1
+ * (no UART, or not at COM1/COM2). */
+int console_rx_irq(void);
 /* A byte typed on the console, or -1 (UART consoles only). */
 int console_getc(void);
 

@@ -67,8 +67,12 @@ static void enqueue_and_unlock(struct vcpu *v, struct cpu *home, int flags)
 	c->rq.policy->enqueue(&c->rq, &v->se, sched_clock(), flags);
 	preempt = c->rq.policy->should_preempt(&c->rq, &v->se);
 	spin_unlock(&c->rq_lock);
+	/* Dekker with arm(): our nr_running++ before reading unbounded */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (preempt)
 		cpu_kick(c, ATTN_RESCHED);
+	else if (c->unbounded)
+		cpu_kick(c, ATTN_REARM); /* its lone vCPU gets a slice end now */
 }
 
 void sched_add_vcpu(struct vcpu *v)
@@ -282,16 +286,25 @@ static uint64_t fire_timers(struct cpu *c)
 }
 
 /* The preemption timer ends the run at the slice's end or the next vCPU
- * timer of this CPU, whichever comes first (SDM 26.5.1). */
+ * timer of this CPU, whichever comes first (SDM 26.5.1). A vCPU alone on
+ * its CPU has no slice end: nothing waits for the CPU, and a vCPU that
+ * comes to its queue re-arms it (enqueue_and_unlock). */
 static void arm(struct cpu *c, uint64_t next_timer)
 {
 	uint64_t now = rdtsc(), end, ticks;
 
-	end = ns_tsc(c->slice_end);
+	/* unbounded before reading nr_running: an enqueue we do not see
+	 * sees unbounded and kicks us (enqueue_and_unlock) */
+	c->unbounded = true;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->rq.nr_running, __ATOMIC_RELAXED) > 1)
+		c->unbounded = false;
+	end = c->unbounded ? ~0ull : ns_tsc(c->slice_end);
 	if (next_timer < end)
 		end = next_timer;
 	if (!vmx_ctl.preempt_timer) {
-		lapic_timer_at(end);
+		if (end != ~0ull)
+			lapic_timer_at(end);
 		return;
 	}
 	ticks = end > now ? (end - now) >> vmx_ctl.preempt_shift : 0;
@@ -401,7 +414,7 @@ static uint64_t poll_console(struct cpu *c, uint64_t next_timer)
 {
 	uint64_t now, at;
 
-	if (c->id)
+	if (c->id || !console_input_polled())
 		return next_timer;
 	now = sched_clock();
 	if (now >= next_poll) {

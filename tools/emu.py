@@ -9,8 +9,10 @@ judged by their serial log; QEMU's isa-debug-exit gives (code << 1) | 1.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +32,7 @@ class Run:
         self.serial = serial
         self.e9 = e9
         self.log = log
+        self.marks = {}  # name -> seconds after the start it was first seen
 
     def lines(self, pattern, text=None):
         """Lines of the console output matching a regular expression."""
@@ -64,17 +67,30 @@ def _fresh(workdir):
 
 
 def bochs(iso, workdir, cpus=1, model="corei7_haswell_4770", megs=256,
-          timeout=120, bios=BOCHS_BIOS, stop_when=None, echo=False):
+          timeout=120, bios=BOCHS_BIOS, stop_when=None, echo=False,
+          debugger=(), marks=None, keys=None):
     """Runs Bochs until it exits, `timeout` seconds pass, or a line of the
-    serial log matches the regular expression `stop_when`."""
+    serial log matches the regular expression `stop_when`. `debugger`:
+    commands for Bochs' debugger before it continues (e.g. breakpoints;
+    it prints to stdout.txt): each command is followed by a `c`. `marks`:
+    {name: (file, regex)}: Run.marks[name] is the wall time at which the
+    regex was first seen in that file of the work folder (polled every
+    20 ms). `keys`: [(regex, text), ...]: COM1 becomes a socket this side
+    types into (still logged to serial.txt); each text is sent once its
+    regex shows in the serial log, in order."""
     _fresh(workdir)
     fast = ", options=fastboot" if bios == BOCHS_BIOS else ""
+    com1 = "mode=file, dev=serial.txt"
+    console = None
+    if keys is not None:
+        console = _SerialSocket(os.path.join(workdir, "serial.txt"))
+        com1 = "mode=socket-server, dev=localhost:%d" % console.port
     rc = f"""megs: {megs}
 romimage: file={bios}{fast}
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 cpu: model={model}, count={cpus}, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=1
 clock: sync=none, time0=local
-com1: enabled=1, mode=file, dev=serial.txt
+com1: enabled=1, {com1}
 port_e9_hack: enabled=1
 ata0-master: type=cdrom, path={os.path.abspath(iso)}, status=inserted
 boot: cdrom
@@ -86,10 +102,11 @@ log: bochs.log
     with open(os.path.join(workdir, "bochsrc"), "w") as f:
         f.write(rc)
     with open(os.path.join(workdir, "cmds"), "w") as f:
-        f.write("c\n")
-    return _watch(["bochs", "-q", "-f", "bochsrc", "-rc", "cmds"], workdir,
-                  timeout, "serial.txt", "stdout.txt", "bochs.log", stop_when,
-                  echo)
+        f.write("".join(c + "\nc\n" for c in debugger) or "c\n")
+    # stdbuf: the debugger's output (breakpoints) reaches stdout.txt at once
+    return _watch(["stdbuf", "-oL", "bochs", "-q", "-f", "bochsrc", "-rc",
+                   "cmds"], workdir, timeout, "serial.txt", "stdout.txt",
+                  "bochs.log", stop_when, echo, marks, console, keys)
 
 
 def qemu(iso, workdir, smp=1, mem=256, timeout=60, uefi=False, machine="pc",
@@ -122,8 +139,51 @@ def kvm_has_nested_vmx():
         return False
 
 
-def _watch(cmd, workdir, timeout, serial, e9, log, stop_when, echo=False):
+class _SerialSocket:
+    """Bochs' COM1 in socket-server mode: connects once Bochs listens,
+    appends what comes out to a log file, and sends keys."""
+
+    def __init__(self, log):
+        s = socket.socket()
+        s.bind(("localhost", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.log = log
+        self.sock = None
+        open(log, "wb").close()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        for _ in range(600):  # Bochs listens once its devices are up
+            try:
+                self.sock = socket.create_connection(("localhost", self.port))
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            return
+        with open(self.log, "ab", buffering=0) as f:
+            while True:
+                try:
+                    data = self.sock.recv(4096)
+                except OSError:
+                    return
+                if not data:
+                    return
+                f.write(data)
+
+    def send(self, text):
+        if self.sock:
+            self.sock.sendall(text.encode("latin-1"))
+
+
+def _watch(cmd, workdir, timeout, serial, e9, log, stop_when, echo=False,
+           marks=None, console=None, keys=None):
     t0 = time.monotonic()
+    keys = list(keys or [])
+    seen = {}
+    marks = {k: (f, re.compile(rx, re.M)) for k, (f, rx) in
+             (marks or {}).items()}
     with open(os.path.join(workdir, "stdout.txt"), "wb") as out, \
             open(os.path.join(workdir, "stderr.txt"), "wb") as err:
         p = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL,
@@ -138,20 +198,31 @@ def _watch(cmd, workdir, timeout, serial, e9, log, stop_when, echo=False):
                 sys.stdout.write(text[shown:])
                 sys.stdout.flush()
                 shown = len(text)
+            if keys and console and console.sock:
+                full = _read(os.path.join(workdir, serial))
+                if re.search(keys[0][0], full, re.M):
+                    console.send(keys.pop(0)[1])
+            now = time.monotonic() - t0
+            for k, (f, mrx) in marks.items():
+                if k not in seen and mrx.search(_read(os.path.join(workdir,
+                                                                   f))):
+                    seen[k] = now
             if done or (rx and rx.search(text)):
                 break
             if time.monotonic() - t0 > timeout:
                 timed_out = True
                 break
-            time.sleep(0.1)
+            time.sleep(0.02 if marks or keys else 0.1)
         if p.poll() is None:
             os.killpg(p.pid, 9)
             p.wait()
     seconds = time.monotonic() - t0
-    return Run(workdir, p.returncode, timed_out, seconds,
-               _read(os.path.join(workdir, serial)),
-               _read(os.path.join(workdir, e9)),
-               _read(os.path.join(workdir, log)))
+    run = Run(workdir, p.returncode, timed_out, seconds,
+              _read(os.path.join(workdir, serial)),
+              _read(os.path.join(workdir, e9)),
+              _read(os.path.join(workdir, log)))
+    run.marks = seen
+    return run
 
 
 if __name__ == "__main__":

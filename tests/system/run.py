@@ -6,6 +6,7 @@ import sys
 import harness
 import test_boot  # noqa: F401  (registers tests)
 import test_console  # noqa: F401
+import test_linux  # noqa: F401
 import test_platform  # noqa: F401
 import test_sched  # noqa: F401
 import test_vms  # noqa: F401
