@@ -202,6 +202,11 @@ static void __attribute__((noreturn)) run_vms(void)
 
 	if (vmx_global_init(err, sizeof(err)))
 		stop(err);
+	pr_info("vmx: guests' local APICs %s\n", vmx_ctl.apicv ?
+		"virtualized by the CPU (TPR shadow, APIC-register "
+		"virtualization, virtual-interrupt delivery)" :
+		hv_options.apicv ? "trapped (the CPU cannot virtualize them)" :
+				   "trapped (apicv=off)");
 	sched_init(policy);
 	pr_info("sched: %s policy on %u CPUs\n", policy->name, n_cpus);
 	create_vms();

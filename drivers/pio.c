@@ -15,19 +15,22 @@ int pio_add(struct pio_bus *b, uint16_t base, uint16_t len, pio_fn fn,
 			return -EEXIST;
 	if (b->n == PIO_MAX)
 		return -ENOSPC;
-	b->r[b->n++] = (struct pio_range){ base, len, fn, ctx, name };
+	b->r[b->n++] = (struct pio_range){ base, len, fn, ctx, name, 0 };
 	return 0;
 }
 
-int pio_access(const struct pio_bus *b, struct vcpu *v, uint16_t port,
+int pio_access(struct pio_bus *b, struct vcpu *v, uint16_t port,
 	       unsigned size, uint32_t *val, bool write)
 {
 	for (unsigned i = 0; i < b->n; i++) {
-		const struct pio_range *r = &b->r[i];
+		struct pio_range *r = &b->r[i];
 
-		if ((uint16_t)(port - r->base) < r->len)
+		if ((uint16_t)(port - r->base) < r->len) {
+			__atomic_add_fetch(&r->hits, 1, __ATOMIC_RELAXED);
 			return r->fn(r->ctx, v, port, size, val, write);
+		}
 	}
+	__atomic_add_fetch(&b->unclaimed, 1, __ATOMIC_RELAXED);
 	if (!write)
 		*val = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	return 0;

@@ -22,17 +22,20 @@ struct pio_range {
 	pio_fn fn;
 	void *ctx;
 	const char *name;
+	uint64_t hits; /* accesses routed here */
 };
 
 struct pio_bus {
 	unsigned n;
 	struct pio_range r[PIO_MAX];
+	uint64_t unclaimed; /* accesses to ports nobody claims */
 };
 
 int pio_add(struct pio_bus *b, uint16_t base, uint16_t len, pio_fn fn,
 	    void *ctx, const char *name);
-/* Routes one access; unclaimed ports behave as described above. */
-int pio_access(const struct pio_bus *b, struct vcpu *v, uint16_t port,
+/* Routes one access, and counts it; unclaimed ports behave as described
+ * above. */
+int pio_access(struct pio_bus *b, struct vcpu *v, uint16_t port,
 	       unsigned size, uint32_t *val, bool write);
 
 #endif

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The virtual local APIC's register file: the xAPIC page, the x2APIC
  * MSRs, IA32_APIC_BASE and the reset states, as Intel SDM Vol. 3A chapter
- * 10 ("Advanced Programmable Interrupt Controller") describes them.
- * Interrupt logic is in vlapic_irq.c, the timer in vlapic_timer.c. */
+ * 10 ("Advanced Programmable Interrupt Controller") describes them, and
+ * the APIC-write exits of APIC virtualization (Vol. 3C 29.4.3). The
+ * registers live in the page given to vlapic_init, in their architectural
+ * layout. Interrupt logic is in vlapic_irq.c, the timer in
+ * vlapic_timer.c. */
 #include "drivers/vlapic.h"
 
 #include "lib/errno.h"
@@ -44,6 +47,12 @@ static const uint32_t lvt_writable[VLAPIC_NR_LVT] = {
 
 /* ---- mode and reset ------------------------------------------------------ */
 
+/* Every LVT change goes to the page and to the value in effect. */
+void vlapic_set_lvt(struct vlapic *a, unsigned lvt, uint32_t val)
+{
+	a->lvt[lvt] = *vlapic_reg(a, VLAPIC_REG_LVT_TIMER + 16 * lvt) = val;
+}
+
 bool vlapic_enabled(const struct vlapic *a)
 {
 	return a->base & VLAPIC_BASE_EN;
@@ -64,6 +73,17 @@ uint64_t vlapic_apic_base(const struct vlapic *a)
 	return a->base;
 }
 
+/* The registers that depend on the mode: the ID (10.4.6, 10.12.5.1) and,
+ * in x2APIC mode, the derived logical ID (10.12.10.2). */
+static void mode_regs(struct vlapic *a)
+{
+	bool x2 = vlapic_x2apic(a);
+
+	*vlapic_reg(a, VLAPIC_REG_ID) = x2 ? a->id : a->id << 24;
+	if (x2)
+		*vlapic_reg(a, VLAPIC_REG_LDR) = vlapic_x2apic_ldr(a->id);
+}
+
 /* Power-up and INIT values (10.4.7.1, 10.12.5.1): IRR, ISR, TMR, ICR,
  * LDR, TPR, the timer counts and divide configuration zero; DFR all ones;
  * LVTs masked; SVR 0xff (software-disabled). The LINT pin levels are the
@@ -71,24 +91,25 @@ uint64_t vlapic_apic_base(const struct vlapic *a)
 static void reset_regs(struct vlapic *a)
 {
 	vlapic_timer_cancel(a);
-	a->tpr = a->ldr = a->icr_lo = a->icr_hi = 0;
-	a->esr = a->esr_pending = 0;
-	memset(a->irr, 0, sizeof(a->irr));
-	memset(a->isr, 0, sizeof(a->isr));
-	memset(a->tmr, 0, sizeof(a->tmr));
-	a->dfr = 0xffffffffu;
-	a->svr = 0xff;
+	memset(a->page, 0, PAGE_SIZE);
+	memset(a->irr_in, 0, sizeof(a->irr_in));
+	a->esr_pending = 0;
+	mode_regs(a);
+	*vlapic_reg(a, VLAPIC_REG_VERSION) = VLAPIC_VERSION;
+	*vlapic_reg(a, VLAPIC_REG_DFR) = 0xffffffffu;
+	a->svr = *vlapic_reg(a, VLAPIC_REG_SVR) = 0xff;
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
-		a->lvt[i] = VLAPIC_LVT_MASKED;
+		vlapic_set_lvt(a, i, VLAPIC_LVT_MASKED);
 	a->timer_initial = a->timer_dcr = 0;
 	a->timer_start = a->timer_period = a->tsc_deadline = 0;
 	vlapic_update_pending(a);
 }
 
 void vlapic_init(struct vlapic *a, uint32_t id, bool bsp,
-		 const struct vlapic_ops *ops, void *ctx)
+		 const struct vlapic_ops *ops, void *ctx, void *page)
 {
 	memset(a, 0, sizeof(*a));
+	a->page = page;
 	a->id = id;
 	a->ops = ops;
 	a->ctx = ctx;
@@ -128,107 +149,75 @@ int vlapic_set_apic_base(struct vlapic *a, uint64_t val)
 	if (to == from)
 		return 0;
 	/* 10.12.5.1: nothing but the ID survives disabling */
-	if (!to)
+	if (!to) {
 		reset_regs(a);
+		return 0;
+	}
 	/* 10.12.5.1: xAPIC -> x2APIC keeps the registers but the ICR high
-	 * half; the logical ID becomes the derived one */
-	else if (to == BASE_MODE)
-		a->icr_hi = 0;
+	 * half; the ID and the logical ID take their x2APIC forms */
+	if (to == BASE_MODE)
+		*vlapic_reg(a, VLAPIC_REG_ICR_HI) = 0;
+	mode_regs(a);
 	return 0;
 }
 
 /* ---- registers: reads ---------------------------------------------------- */
 
-/* Registers that differ by mode. In the xAPIC page only: APR and RRD
- * read 0 (no bus arbitration, no remote read), EOI is write-only and
- * reads 0, DFR and the ICR high half. */
-static int read_mode_only(const struct vlapic *a, uint32_t off,
-			  uint32_t *val)
+/* Does the current mode have a readable register at off? In the xAPIC
+ * page only: APR and RRD (no bus arbitration, no remote read: 0), EOI
+ * (write-only, reads 0), DFR and the ICR high half. */
+static bool readable(const struct vlapic *a, uint32_t off)
 {
-	bool x2 = vlapic_x2apic(a);
-
-	if (off == VLAPIC_REG_ID) { /* 10.4.6, 10.12.5.1: read-only here */
-		*val = x2 ? a->id : a->id << 24;
-		return 0;
-	}
-	if (off == VLAPIC_REG_LDR) {
-		*val = x2 ? vlapic_x2apic_ldr(a->id) : a->ldr;
-		return 0;
-	}
-	if (x2)
-		return -1;
+	if (off >= VLAPIC_REG_ISR && off < VLAPIC_REG_ESR)
+		return true;
+	if (off >= VLAPIC_REG_LVT_TIMER && off <= VLAPIC_REG_LVT_ERROR)
+		return true;
 	switch (off) {
+	case VLAPIC_REG_ID:
+	case VLAPIC_REG_VERSION:
+	case VLAPIC_REG_TPR:
+	case VLAPIC_REG_PPR:
+	case VLAPIC_REG_LDR:
+	case VLAPIC_REG_SVR:
+	case VLAPIC_REG_ESR:
+	case VLAPIC_REG_ICR_LO:
+	case VLAPIC_REG_TIMER_ICR:
+	case VLAPIC_REG_TIMER_CCR:
+	case VLAPIC_REG_TIMER_DCR:
+		return true;
 	case VLAPIC_REG_APR:
-	case VLAPIC_REG_RRD:
 	case VLAPIC_REG_EOI:
-		*val = 0;
-		return 0;
+	case VLAPIC_REG_RRD:
 	case VLAPIC_REG_DFR:
-		*val = a->dfr;
-		return 0;
 	case VLAPIC_REG_ICR_HI:
-		*val = a->icr_hi;
-		return 0;
+		return !vlapic_x2apic(a);
 	}
-	return -1;
+	return false;
 }
 
-static int read_vector_reg(const struct vlapic *a, uint32_t off,
-			   uint32_t *val)
+/* 0, or -1 when the current mode has no readable register at off. The
+ * page has them all but PPR, always computed afresh, the current count,
+ * and the IRR bits still in irr_in. */
+static int read_reg(const struct vlapic *a, uint32_t off, uint32_t *val)
 {
-	unsigned i = (off >> 4) & 7;
-
-	if (off < VLAPIC_REG_TMR)
-		*val = a->isr[i];
-	else if (off < VLAPIC_REG_IRR)
-		*val = a->tmr[i];
+	if (!readable(a, off))
+		return -1;
+	if (off == VLAPIC_REG_PPR)
+		*val = vlapic_ppr(a);
+	else if (off == VLAPIC_REG_TIMER_CCR)
+		*val = vlapic_timer_ccr(a);
+	else if (off >= VLAPIC_REG_IRR && off < VLAPIC_REG_ESR)
+		*val = *vlapic_reg(a, off) | a->irr_in[(off >> 4) & 7];
 	else
-		*val = a->irr[i];
+		*val = *vlapic_reg(a, off);
 	return 0;
 }
 
-/* 0, or -1 when the current mode has no readable register at off. */
-static int read_reg(const struct vlapic *a, uint32_t off, uint32_t *val)
-{
-	if (off >= VLAPIC_REG_ISR && off < VLAPIC_REG_ESR)
-		return read_vector_reg(a, off, val);
-	if (off >= VLAPIC_REG_LVT_TIMER && off <= VLAPIC_REG_LVT_ERROR) {
-		*val = a->lvt[(off - VLAPIC_REG_LVT_TIMER) >> 4];
-		return 0;
-	}
-	switch (off) {
-	case VLAPIC_REG_VERSION:
-		*val = VLAPIC_VERSION;
-		return 0;
-	case VLAPIC_REG_TPR:
-		*val = a->tpr;
-		return 0;
-	case VLAPIC_REG_PPR:
-		*val = vlapic_ppr(a);
-		return 0;
-	case VLAPIC_REG_SVR:
-		*val = a->svr;
-		return 0;
-	case VLAPIC_REG_ESR:
-		*val = a->esr;
-		return 0;
-	case VLAPIC_REG_ICR_LO:
-		*val = a->icr_lo;
-		return 0;
-	case VLAPIC_REG_TIMER_ICR:
-		*val = a->timer_initial;
-		return 0;
-	case VLAPIC_REG_TIMER_CCR:
-		*val = vlapic_timer_ccr(a);
-		return 0;
-	case VLAPIC_REG_TIMER_DCR:
-		*val = a->timer_dcr;
-		return 0;
-	}
-	return read_mode_only(a, off, val);
-}
-
 /* ---- registers: writes --------------------------------------------------- */
+
+/* Each write handler leaves the register's final value in the page, even
+ * when it ignores the write: with APIC virtualization the guest's value is
+ * there already (vlapic_apicv_write). */
 
 /* Bits outside ok: x2APIC raises #GP (10.12.1.3), the xAPIC drops them. */
 static bool rsvd(const struct vlapic *a, uint32_t val, uint32_t ok)
@@ -238,11 +227,11 @@ static bool rsvd(const struct vlapic *a, uint32_t val, uint32_t ok)
 
 static void write_svr(struct vlapic *a, uint32_t val)
 {
-	a->svr = val;
+	a->svr = *vlapic_reg(a, VLAPIC_REG_SVR) = val;
 	/* 10.4.7.2: software-disabling masks every LVT */
 	if (!(val & VLAPIC_SVR_ENABLE))
 		for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
-			a->lvt[i] |= VLAPIC_LVT_MASKED;
+			vlapic_set_lvt(a, i, a->lvt[i] | VLAPIC_LVT_MASKED);
 	vlapic_update_pending(a);
 }
 
@@ -259,7 +248,7 @@ static int write_lvt(struct vlapic *a, unsigned i, uint32_t val)
 	/* remote IRR survives while the entry stays fixed, level */
 	if ((val & LVT_FIXED_LEVEL_BITS) == VLAPIC_LVT_LEVEL)
 		val |= old & VLAPIC_LVT_REMOTE_IRR;
-	a->lvt[i] = val;
+	vlapic_set_lvt(a, i, val);
 	if (i == VLAPIC_LVT_TIMER)
 		vlapic_timer_lvt_changed(a, old);
 	else if (i == VLAPIC_LVT_LINT0 || i == VLAPIC_LVT_LINT1)
@@ -270,7 +259,7 @@ static int write_lvt(struct vlapic *a, unsigned i, uint32_t val)
 /* 10.5.3: a write latches the errors seen since the previous one. */
 static void write_esr(struct vlapic *a)
 {
-	a->esr = a->esr_pending;
+	*vlapic_reg(a, VLAPIC_REG_ESR) = a->esr_pending;
 	a->esr_pending = 0;
 }
 
@@ -290,6 +279,8 @@ static bool xapic_read_only(uint32_t off)
 
 static int write_mode_only(struct vlapic *a, uint32_t off, uint32_t val)
 {
+	uint32_t *r = vlapic_reg(a, off);
+
 	if (vlapic_x2apic(a)) {
 		if (off != VLAPIC_REG_SELF_IPI || (val & ~0xffu))
 			return -1;
@@ -297,14 +288,17 @@ static int write_mode_only(struct vlapic *a, uint32_t off, uint32_t val)
 		return 0;
 	}
 	switch (off) {
+	case VLAPIC_REG_ID:
+		mode_regs(a);
+		return 0;
 	case VLAPIC_REG_LDR:
-		a->ldr = val & LDR_XAPIC;
+		*r = val & LDR_XAPIC;
 		return 0;
 	case VLAPIC_REG_DFR:
-		a->dfr = val | ~DFR_MODEL;
+		*r = val | ~DFR_MODEL;
 		return 0;
 	case VLAPIC_REG_ICR_HI:
-		a->icr_hi = val & ICR_HI_XAPIC;
+		*r = val & ICR_HI_XAPIC;
 		return 0;
 	}
 	return xapic_read_only(off) ? 0 : -1;
@@ -322,14 +316,18 @@ static int write_reg(struct vlapic *a, uint32_t off, uint32_t val)
 	case VLAPIC_REG_TPR:
 		if (rsvd(a, val, 0xff))
 			return -1;
-		a->tpr = val & 0xff;
-		vlapic_update_pending(a);
+		vlapic_set_tpr(a, val & 0xff);
 		return 0;
 	case VLAPIC_REG_EOI: /* x2APIC: nonzero is #GP (table 10-6) */
 	case VLAPIC_REG_ESR:
 		if (x2 && val)
 			return -1;
-		off == VLAPIC_REG_EOI ? vlapic_eoi(a) : write_esr(a);
+		if (off == VLAPIC_REG_ESR) {
+			write_esr(a);
+			return 0;
+		}
+		*vlapic_reg(a, off) = 0; /* reads 0 */
+		vlapic_eoi(a);
 		return 0;
 	case VLAPIC_REG_SVR:
 		if (rsvd(a, val, SVR_WRITABLE))
@@ -337,7 +335,7 @@ static int write_reg(struct vlapic *a, uint32_t off, uint32_t val)
 		write_svr(a, val & SVR_WRITABLE);
 		return 0;
 	case VLAPIC_REG_ICR_LO: /* xAPIC: the low half sends (10.6.1) */
-		a->icr_lo = val & ICR_LO_WRITABLE;
+		*vlapic_reg(a, off) = val & ICR_LO_WRITABLE;
 		vlapic_send_icr(a);
 		return 0;
 	case VLAPIC_REG_TIMER_ICR:
@@ -414,6 +412,14 @@ static bool x2apic_msr(const struct vlapic *a, uint32_t msr, uint32_t *off)
 	return true;
 }
 
+/* In x2APIC mode the CPU reads and writes the ICR as 64 bits at 0x300
+ * of the virtual-APIC page (SDM 29.5: RDMSR 0x830 reads bytes 0x300-
+ * 0x307), so the high half is kept at 0x304 as well as at 0x310. */
+static uint32_t *icr_x2_hi(const struct vlapic *a)
+{
+	return vlapic_reg(a, VLAPIC_REG_ICR_LO) + 1;
+}
+
 int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val)
 {
 	uint32_t off, v;
@@ -430,7 +436,8 @@ int vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val)
 	if (!x2apic_msr(a, msr, &off))
 		return -1;
 	if (off == VLAPIC_REG_ICR_LO) { /* one 64-bit register (10.12.9) */
-		*val = (uint64_t)a->icr_hi << 32 | a->icr_lo;
+		*val = (uint64_t)*icr_x2_hi(a) << 32 |
+		       *vlapic_reg(a, VLAPIC_REG_ICR_LO);
 		return 0;
 	}
 	if (read_reg(a, off, &v) < 0)
@@ -443,8 +450,8 @@ static int write_icr_x2apic(struct vlapic *a, uint64_t val)
 {
 	if ((uint32_t)val & ICR_LO_X2_RSVD)
 		return -1;
-	a->icr_hi = val >> 32;
-	a->icr_lo = (uint32_t)val & ICR_LO_WRITABLE;
+	*vlapic_reg(a, VLAPIC_REG_ICR_HI) = *icr_x2_hi(a) = val >> 32;
+	*vlapic_reg(a, VLAPIC_REG_ICR_LO) = (uint32_t)val & ICR_LO_WRITABLE;
 	vlapic_send_icr(a);
 	return 0;
 }
@@ -466,4 +473,69 @@ int vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val)
 	if (val >> 32) /* 10.12.1.3: bits 63:32 are reserved */
 		return -1;
 	return write_reg(a, off, (uint32_t)val);
+}
+
+/* ---- APIC virtualization ------------------------------------------------- */
+
+/* A rejected APIC-write: the page word goes back to the value in effect,
+ * where the model knows it. */
+static void restore_word(struct vlapic *a, uint32_t off)
+{
+	uint32_t *r = vlapic_reg(a, off);
+
+	if (off >= VLAPIC_REG_LVT_TIMER && off <= VLAPIC_REG_LVT_ERROR) {
+		*r = a->lvt[(off - VLAPIC_REG_LVT_TIMER) >> 4];
+		return;
+	}
+	switch (off) {
+	case VLAPIC_REG_ID:
+	case VLAPIC_REG_LDR:
+		mode_regs(a);
+		break;
+	case VLAPIC_REG_VERSION:
+		*r = VLAPIC_VERSION;
+		break;
+	case VLAPIC_REG_APR:
+	case VLAPIC_REG_EOI:
+	case VLAPIC_REG_RRD:
+		*r = 0;
+		break;
+	case VLAPIC_REG_PPR:
+		vlapic_update_ppr(a);
+		break;
+	case VLAPIC_REG_SVR:
+		*r = a->svr;
+		break;
+	case VLAPIC_REG_TIMER_ICR:
+		*r = a->timer_initial;
+		break;
+	case VLAPIC_REG_TIMER_DCR:
+		*r = a->timer_dcr;
+		break;
+	}
+}
+
+/* 29.4.3.3: the write is in the page; the model takes it as the MMIO
+ * write (xAPIC) or WRMSR (x2APIC) it was. In xAPIC mode only the offsets
+ * of 29.4.3.2 reach here; the ID is among them and stays read-only. */
+int vlapic_apicv_write(struct vlapic *a, uint32_t off)
+{
+	bool x2 = vlapic_x2apic(a);
+	uint32_t val;
+	int r;
+
+	if (off >= XAPIC_REGS_END || (off & 15) || !vlapic_enabled(a))
+		return -EINVAL;
+	val = *vlapic_reg(a, off);
+	if (x2 && off == VLAPIC_REG_ICR_LO)
+		r = write_icr_x2apic(a, (uint64_t)*icr_x2_hi(a) << 32 | val);
+	else if (!x2 && off != VLAPIC_REG_ID && xapic_read_only(off))
+		r = -1;
+	else
+		r = write_reg(a, off, val);
+	if (r < 0) {
+		restore_word(a, off);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -22,6 +22,22 @@
  *  - INIT for this vCPU: vlapic_reset(); SIPI is the vCPU's business;
  *  - LINT pins (PIC INTR, NMI button): vlapic_lint() says what to do.
  *
+ * The register file is a 4 KiB page in the xAPIC layout (SDM table 10-1;
+ * x2APIC mode uses the same offsets, SDM 29.5), given to vlapic_init: it
+ * can be the virtual-APIC page of APIC virtualization (SDM Vol. 3C chapter
+ * 29), where the CPU itself reads every register and writes TPR, PPR, ISR,
+ * IRR and EOI, and stores the guest's other writes before an APIC-write
+ * exit. So the model keeps no copy of what the CPU may change, and with
+ * a->apicv set:
+ *  - accept_irq only records the vector in irr_in (and sets TMR, which
+ *    the CPU never writes): it may run while the vCPU does;
+ *  - before VM entry, with the vCPU stopped: sync_irr() moves irr_in into
+ *    the page IRR; highest_irr() and highest_isr() give RVI and SVI;
+ *  - EOI-induced exits: apicv_eoi(); APIC-write exits: apicv_write();
+ *    MOV CR8 (where it exits): tpr() and set_tpr().
+ * Every call but accept_irq, timer_expired and the pure queries writes
+ * the page: the CPU must not be using it meanwhile.
+ *
  * Not thread-safe: the caller serialises calls on one vlapic (its lock
  * or its vCPU's thread). Callbacks run inside the calls, kick and eoi
  * possibly from another vCPU's accept_irq.
@@ -138,17 +154,23 @@ struct vlapic_ops {
 };
 
 struct vlapic {
+	uint32_t *page; /* the register file (4 KiB, 4 KiB-aligned) */
 	uint32_t id;	/* x2APIC ID; the xAPIC ID is its low 8 bits */
 	uint64_t base;	/* IA32_APIC_BASE */
 	uint8_t maxphyaddr; /* base bits from here up are reserved; init
 			     * sets 52, lower it to the guest's CPUID */
-	uint32_t tpr, ldr, dfr, svr, icr_lo, icr_hi;
-	uint32_t esr, esr_pending; /* read value; errors since last write */
-	uint32_t irr[8], isr[8], tmr[8];
-	uint32_t lvt[VLAPIC_NR_LVT];
+	bool apicv; /* the CPU virtualizes this APIC with the page (SDM 29);
+		     * set by the caller after init */
+	uint32_t irr_in[8];  /* accepted, not yet moved to the page IRR */
+	uint32_t esr_pending; /* errors since the last ESR write */
+	/* The values in effect of the registers whose guest writes always
+	 * trap (SDM 29.4.3.2). The page holds the same but between a
+	 * guest's write and its APIC-write exit, which needs the old ones. */
+	uint32_t svr, lvt[VLAPIC_NR_LVT];
 	bool lint_level[2]; /* the LINT pins as last reported */
 	int pending_seen;   /* vlapic_pending_vector() when last looked at */
-	/* timer (drivers/vlapic_timer.c) */
+	/* timer (drivers/vlapic_timer.c); initial count and divide
+	 * configuration are in effect here, as svr and lvt */
 	uint32_t timer_initial, timer_dcr;
 	uint64_t timer_start;	 /* TSC when the current count was initial */
 	uint64_t timer_period;	 /* initial count in TSC ticks */
@@ -158,12 +180,22 @@ struct vlapic {
 	void *ctx;
 };
 
+/* The 32-bit register at offset off (16-byte aligned, < 0x400) of the
+ * page. */
+static inline uint32_t *vlapic_reg(const struct vlapic *a, uint32_t off)
+{
+	return &a->page[off >> 2];
+}
+
 /* Power-up state (SDM 10.4.7.1): xAPIC mode, base 0xfee00000 | EN
- * (| BSP), every register at its reset value. Calls no callback. */
+ * (| BSP), every register at its reset value. page: 4 KiB, 4 KiB-aligned,
+ * the caller's; it is cleared and holds the registers from now on.
+ * Calls no callback; apicv is false. */
 void vlapic_init(struct vlapic *a, uint32_t id, bool bsp,
-		 const struct vlapic_ops *ops, void *ctx);
+		 const struct vlapic_ops *ops, void *ctx, void *page);
 /* INIT: every register back to its reset value except the APIC ID; the
- * mode (IA32_APIC_BASE) is kept (SDM 10.4.7.3, 10.12.5.1). */
+ * mode (IA32_APIC_BASE) is kept (SDM 10.4.7.3, 10.12.5.1); irr_in is
+ * emptied. */
 void vlapic_reset(struct vlapic *a);
 
 /* xAPIC page accesses, offset in [0, 4096). 0 done; -EINVAL offset out
@@ -194,16 +226,43 @@ bool vlapic_x2apic(const struct vlapic *a);
 uint64_t vlapic_tsc_deadline(const struct vlapic *a);
 void vlapic_set_tsc_deadline(struct vlapic *a, uint64_t tsc);
 
-/* A fixed/lowest-priority interrupt for this APIC: sets IRR (and TMR when
- * level, clears it when edge). Dropped while disabled (hardware or SVR);
- * vectors 0-15 set ESR "received illegal vector" instead. */
+/* A fixed/lowest-priority interrupt for this APIC: sets its irr_in bit
+ * (not the page's IRR) and its TMR bit when level, clears it when edge.
+ * Dropped while disabled (hardware or SVR); vectors 0-15 set ESR
+ * "received illegal vector" instead. Kicks when apicv and the irr_in bit
+ * is new, else when the pending vector changes to a new one. */
 void vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level);
-/* The vector to inject now, or -1 (SDM 10.8.3.1, 10.8.4). */
+/* Moves irr_in into the page IRR; returns the highest page IRR vector or
+ * -1. Only while the CPU is not using the page. */
+int vlapic_sync_irr(struct vlapic *a);
+/* The vector to inject now, or -1 (SDM 10.8.3.1, 10.8.4), from the page
+ * IRR and irr_in. */
 int vlapic_pending_vector(const struct vlapic *a);
-/* The CPU took vector (the hypervisor injected it): IRR -> ISR. A vector
- * not in the IRR is ignored. */
+/* The CPU took vector (the hypervisor injected it): IRR (page or irr_in)
+ * -> ISR. A vector in neither is ignored. */
 void vlapic_ack(struct vlapic *a, uint8_t vector);
 uint8_t vlapic_ppr(const struct vlapic *a); /* for lowest priority */
+
+/* ---- APIC virtualization (SDM Vol. 3C chapter 29) ---------------------- */
+
+/* The highest vector in the page ISR / IRR (irr_in not included), -1 for
+ * none: SVI and RVI of the guest interrupt status (SDM 24.4.2, 29.2). */
+int vlapic_highest_isr(const struct vlapic *a);
+int vlapic_highest_irr(const struct vlapic *a);
+/* EOI-induced exit (SDM 29.1.4): the CPU already took vector out of the
+ * page ISR and updated PPR; this does the rest of the EOI. */
+void vlapic_apicv_eoi(struct vlapic *a, uint8_t vector);
+/* APIC-write exit (SDM 29.4.3.3): the guest's write to the register at
+ * offset is already in the page; does what vlapic_mmio_write (xAPIC) or
+ * the WRMSR (x2APIC; the ICR is 64 bits at 0x300) would have done with the
+ * old value in place. 0, or -EINVAL for an offset that is not writable
+ * (the page word goes back to the value in effect where the model has
+ * one; no ESR error is logged). */
+int vlapic_apicv_write(struct vlapic *a, uint32_t offset);
+/* TPR, e.g. for MOV CR8 (TPR[7:4] = CR8, SDM 10.8.6.1). set_tpr updates
+ * PPR and the pending vector. */
+uint8_t vlapic_tpr(const struct vlapic *a);
+void vlapic_set_tpr(struct vlapic *a, uint8_t tpr);
 
 /* Physical or logical destination match of this APIC (SDM 10.6.2,
  * 10.12.10), broadcast included; x2apic_mode: dest is 32-bit x2APIC. */
@@ -229,6 +288,8 @@ void vlapic_timer_expired(struct vlapic *a, uint64_t now);
 
 /* ---- internal: shared by drivers/vlapic*.c only ------------------------ */
 void vlapic_update_pending(struct vlapic *a);
+void vlapic_update_ppr(struct vlapic *a);
+void vlapic_set_lvt(struct vlapic *a, unsigned lvt, uint32_t val);
 void vlapic_esr_error(struct vlapic *a, uint32_t bit);
 void vlapic_eoi(struct vlapic *a);
 void vlapic_send_icr(struct vlapic *a);

@@ -4,61 +4,126 @@
  * ("Advanced Programmable Interrupt Controller") describes them. */
 #include "drivers/vlapic.h"
 
+#include <stddef.h>
+
 #define DFR_MODEL_FLAT 0xfu
 #define DFR_MODEL_CLUSTER 0x0u
 #define LVT_DM_SHIFT 8
 
 /* ---- 256-bit vector registers (IRR, ISR, TMR) ---------------------------- */
 
-static bool vec_test(const uint32_t *r, unsigned v)
+/* In the page a 256-bit register is 8 words 16 bytes apart (table 10-1);
+ * irr_in is 8 words in a row. */
+#define VEC_BIT(v) (1u << ((v) & 31))
+
+static uint32_t *vec_word(const struct vlapic *a, uint32_t reg, unsigned v)
 {
-	return r[v >> 5] & (1u << (v & 31));
+	return vlapic_reg(a, reg + (v >> 5) * 16);
 }
 
-static void vec_set(uint32_t *r, unsigned v)
+static bool vec_test(const struct vlapic *a, uint32_t reg, unsigned v)
 {
-	r[v >> 5] |= 1u << (v & 31);
+	return *vec_word(a, reg, v) & VEC_BIT(v);
 }
 
-static void vec_clear(uint32_t *r, unsigned v)
+static void vec_set(struct vlapic *a, uint32_t reg, unsigned v)
 {
-	r[v >> 5] &= ~(1u << (v & 31));
+	*vec_word(a, reg, v) |= VEC_BIT(v);
 }
 
-static int vec_highest(const uint32_t *r)
+static void vec_clear(struct vlapic *a, uint32_t reg, unsigned v)
 {
-	for (int i = 7; i >= 0; i--)
-		if (r[i])
-			return i * 32 + 31 - __builtin_clz(r[i]);
+	*vec_word(a, reg, v) &= ~VEC_BIT(v);
+}
+
+/* The highest vector of the page register at reg, ORed with more (8
+ * words) unless NULL; -1 for none. */
+static int vec_highest(const struct vlapic *a, uint32_t reg,
+		       const uint32_t *more)
+{
+	for (int i = 7; i >= 0; i--) {
+		uint32_t w = *vlapic_reg(a, reg + i * 16) | (more ? more[i] : 0);
+
+		if (w)
+			return i * 32 + 31 - __builtin_clz(w);
+	}
 	return -1;
+}
+
+int vlapic_highest_isr(const struct vlapic *a)
+{
+	return vec_highest(a, VLAPIC_REG_ISR, NULL);
+}
+
+int vlapic_highest_irr(const struct vlapic *a)
+{
+	return vec_highest(a, VLAPIC_REG_IRR, NULL);
+}
+
+int vlapic_sync_irr(struct vlapic *a)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		*vlapic_reg(a, VLAPIC_REG_IRR + i * 16) |= a->irr_in[i];
+		a->irr_in[i] = 0;
+	}
+	return vlapic_highest_irr(a);
 }
 
 /* ---- priorities ---------------------------------------------------------- */
 
+/* SVR as in effect: the page may hold a newer guest write until its
+ * APIC-write exit. */
 static bool sw_enabled(const struct vlapic *a)
 {
 	return vlapic_enabled(a) && (a->svr & VLAPIC_SVR_ENABLE);
 }
 
-/* PPR (10.8.3.1): TPR when its class is at least the in-service class,
- * else the in-service class with sub-class 0. */
-uint8_t vlapic_ppr(const struct vlapic *a)
+uint8_t vlapic_tpr(const struct vlapic *a)
 {
-	int isrv = vec_highest(a->isr);
-	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
-
-	return (a->tpr & 0xf0) >= isr_class ? a->tpr : isr_class;
+	return *vlapic_reg(a, VLAPIC_REG_TPR) & 0xff;
 }
 
-/* The highest IRR vector whose class is above the PPR class (10.8.4);
- * none while the APIC is disabled, software-disabled included. */
+/* PPR (10.8.3.1): TPR when its class is at least the in-service class,
+ * else the in-service class with sub-class 0. Always from the page's TPR
+ * and ISR: the CPU changes both under APIC virtualization. */
+uint8_t vlapic_ppr(const struct vlapic *a)
+{
+	uint8_t tpr = vlapic_tpr(a);
+	int isrv = vlapic_highest_isr(a);
+	uint8_t isr_class = isrv < 0 ? 0 : (uint8_t)isrv & 0xf0;
+
+	return (tpr & 0xf0) >= isr_class ? tpr : isr_class;
+}
+
+/* After every change of TPR or ISR by the model (29.1.3 keeps it so). */
+void vlapic_update_ppr(struct vlapic *a)
+{
+	*vlapic_reg(a, VLAPIC_REG_PPR) = vlapic_ppr(a);
+}
+
+void vlapic_set_tpr(struct vlapic *a, uint8_t tpr)
+{
+	*vlapic_reg(a, VLAPIC_REG_TPR) = tpr;
+	vlapic_update_ppr(a);
+	vlapic_update_pending(a);
+}
+
+/* The highest requested vector (page IRR or irr_in) whose class is above
+ * the PPR class (10.8.4); none while the APIC is disabled, software-
+ * disabled included. */
 int vlapic_pending_vector(const struct vlapic *a)
 {
-	int v = vec_highest(a->irr);
+	int v = vec_highest(a, VLAPIC_REG_IRR, a->irr_in);
 
 	if (v < 0 || !sw_enabled(a))
 		return -1;
 	return ((unsigned)v & 0xf0) > (vlapic_ppr(a) & 0xf0u) ? v : -1;
+}
+
+static void kick(struct vlapic *a)
+{
+	if (a->ops && a->ops->kick)
+		a->ops->kick(a->ctx);
 }
 
 /* Kicks whenever the deliverable vector changes to a new one; every
@@ -69,8 +134,8 @@ void vlapic_update_pending(struct vlapic *a)
 	bool fresh = p >= 0 && p != a->pending_seen;
 
 	a->pending_seen = p;
-	if (fresh && a->ops && a->ops->kick)
-		a->ops->kick(a->ctx);
+	if (fresh)
+		kick(a);
 }
 
 /* ---- errors (10.5.3) ----------------------------------------------------- */
@@ -87,29 +152,43 @@ void vlapic_esr_error(struct vlapic *a, uint32_t bit)
 
 /* ---- acceptance, acknowledgement, EOI ------------------------------------ */
 
+/* With apicv the CPU delivers and retires interrupts from the page
+ * unseen, and the page is not to be touched while it runs: the vector
+ * waits in irr_in for vlapic_sync_irr, and every new one kicks, since
+ * pending_seen may be stale. */
 void vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level)
 {
+	uint32_t *in = &a->irr_in[vector >> 5];
+	bool fresh = !(*in & VEC_BIT(vector));
+
 	if (!sw_enabled(a)) /* 10.4.7.2: only NMI, SMI, INIT, SIPI pass */
 		return;
 	if (vector < 16) { /* 10.5.2: vectors 0-15 are illegal */
 		vlapic_esr_error(a, VLAPIC_ESR_RECV_ILLEGAL);
 		return;
 	}
-	vec_set(a->irr, vector);
+	*in |= VEC_BIT(vector);
 	/* 10.8.4: TMR set for level-triggered, cleared for edge */
 	if (level)
-		vec_set(a->tmr, vector);
+		vec_set(a, VLAPIC_REG_TMR, vector);
 	else
-		vec_clear(a->tmr, vector);
-	vlapic_update_pending(a);
+		vec_clear(a, VLAPIC_REG_TMR, vector);
+	if (!a->apicv)
+		vlapic_update_pending(a);
+	else if (fresh)
+		kick(a);
 }
 
 void vlapic_ack(struct vlapic *a, uint8_t vector)
 {
-	if (!vec_test(a->irr, vector))
+	uint32_t *in = &a->irr_in[vector >> 5];
+
+	if (!(*in & VEC_BIT(vector)) && !vec_test(a, VLAPIC_REG_IRR, vector))
 		return;
-	vec_clear(a->irr, vector);
-	vec_set(a->isr, vector);
+	*in &= ~VEC_BIT(vector);
+	vec_clear(a, VLAPIC_REG_IRR, vector);
+	vec_set(a, VLAPIC_REG_ISR, vector);
+	vlapic_update_ppr(a);
 	vlapic_update_pending(a);
 }
 
@@ -129,25 +208,21 @@ static int lint_deliver(struct vlapic *a, unsigned pin, bool rising);
 static void lint_eoi(struct vlapic *a, unsigned vector)
 {
 	for (unsigned pin = 0; pin < 2; pin++) {
-		uint32_t *e = &a->lvt[VLAPIC_LVT_LINT0 + pin];
+		unsigned i = VLAPIC_LVT_LINT0 + pin;
+		uint32_t e = a->lvt[i];
 
-		if (!(*e & VLAPIC_LVT_REMOTE_IRR) || (*e & 0xff) != vector)
+		if (!(e & VLAPIC_LVT_REMOTE_IRR) || (e & 0xff) != vector)
 			continue;
-		*e &= ~VLAPIC_LVT_REMOTE_IRR;
+		vlapic_set_lvt(a, i, e & ~VLAPIC_LVT_REMOTE_IRR);
 		lint_deliver(a, pin, false);
 	}
 }
 
-/* 10.8.5: EOI retires the highest in-service vector; level-triggered ones
+/* What an EOI does once the vector left the ISR: level-triggered ones
  * send an EOI message on (to the IOAPIC). */
-void vlapic_eoi(struct vlapic *a)
+static void eoi_done(struct vlapic *a, unsigned v)
 {
-	int v = vec_highest(a->isr);
-
-	if (v < 0)
-		return;
-	vec_clear(a->isr, v);
-	if (vec_test(a->tmr, v)) {
+	if (vec_test(a, VLAPIC_REG_TMR, v)) {
 		lint_eoi(a, v);
 		if (a->ops && a->ops->eoi)
 			a->ops->eoi(a->ctx, v);
@@ -155,16 +230,35 @@ void vlapic_eoi(struct vlapic *a)
 	vlapic_update_pending(a);
 }
 
+/* 10.8.5: EOI retires the highest in-service vector. */
+void vlapic_eoi(struct vlapic *a)
+{
+	int v = vlapic_highest_isr(a);
+
+	if (v < 0)
+		return;
+	vec_clear(a, VLAPIC_REG_ISR, v);
+	vlapic_update_ppr(a);
+	eoi_done(a, v);
+}
+
+/* 29.1.4: the CPU did the EOI virtualization (ISR, PPR) itself. */
+void vlapic_apicv_eoi(struct vlapic *a, uint8_t vector)
+{
+	eoi_done(a, vector);
+}
+
 /* ---- IPIs (10.6) --------------------------------------------------------- */
 
 static struct vlapic_ipi decode_icr(const struct vlapic *a)
 {
-	uint32_t lo = a->icr_lo;
+	uint32_t lo = *vlapic_reg(a, VLAPIC_REG_ICR_LO);
+	uint32_t hi = *vlapic_reg(a, VLAPIC_REG_ICR_HI);
 	bool x2 = vlapic_x2apic(a);
 
 	return (struct vlapic_ipi){
 		.source = a->id,
-		.dest = x2 ? a->icr_hi : a->icr_hi >> 24,
+		.dest = x2 ? hi : hi >> 24,
 		.dest_mode = lo >> 11 & 1,
 		.shorthand = lo >> 18 & 3,
 		.delivery_mode = lo >> 8 & 7,
@@ -225,9 +319,9 @@ uint32_t vlapic_x2apic_ldr(uint32_t id)
  * (high nibble) and a bit in common in the low nibble. */
 static bool xapic_logical_match(const struct vlapic *a, uint8_t mda)
 {
-	uint8_t lid = a->ldr >> 24;
+	uint8_t lid = *vlapic_reg(a, VLAPIC_REG_LDR) >> 24;
 
-	switch (a->dfr >> 28) {
+	switch (*vlapic_reg(a, VLAPIC_REG_DFR) >> 28) {
 	case DFR_MODEL_FLAT:
 		return mda & lid;
 	case DFR_MODEL_CLUSTER:
@@ -287,16 +381,17 @@ static unsigned lvt_mode(uint32_t e)
  * clears remote IRR. */
 static int lint_fixed_level(struct vlapic *a, unsigned pin)
 {
-	uint32_t *e = &a->lvt[VLAPIC_LVT_LINT0 + pin];
+	unsigned i = VLAPIC_LVT_LINT0 + pin;
+	uint32_t e = a->lvt[i];
 
-	if (!a->lint_level[pin] || (*e & VLAPIC_LVT_REMOTE_IRR))
+	if (!a->lint_level[pin] || (e & VLAPIC_LVT_REMOTE_IRR))
 		return -1;
-	if ((*e & 0xff) < 16) {
-		vlapic_accept_irq(a, *e & 0xff, true); /* logs the error */
+	if ((e & 0xff) < 16) {
+		vlapic_accept_irq(a, e & 0xff, true); /* logs the error */
 		return -1;
 	}
-	*e |= VLAPIC_LVT_REMOTE_IRR;
-	vlapic_accept_irq(a, *e & 0xff, true);
+	vlapic_set_lvt(a, i, e | VLAPIC_LVT_REMOTE_IRR);
+	vlapic_accept_irq(a, e & 0xff, true);
 	return VLAPIC_DM_FIXED;
 }
 

@@ -32,6 +32,18 @@ static unsigned div_shift(uint32_t dcr)
 	return (v + 1) & 7;
 }
 
+/* The initial count and the divide configuration are in effect in
+ * timer_initial and timer_dcr, and are registers of the page. */
+static void set_initial(struct vlapic *a, uint32_t count)
+{
+	a->timer_initial = *vlapic_reg(a, VLAPIC_REG_TIMER_ICR) = count;
+}
+
+static void set_dcr(struct vlapic *a, uint32_t dcr)
+{
+	a->timer_dcr = *vlapic_reg(a, VLAPIC_REG_TIMER_DCR) = dcr;
+}
+
 static void host_timer(struct vlapic *a, uint64_t deadline)
 {
 	if (a->ops && a->ops->set_timer)
@@ -80,9 +92,11 @@ void vlapic_timer_write_icr(struct vlapic *a, uint32_t count)
 {
 	uint64_t t;
 
-	if (tsc_mode(a))
+	if (tsc_mode(a)) {
+		set_initial(a, a->timer_initial);
 		return;
-	a->timer_initial = count;
+	}
+	set_initial(a, count);
 	if (!count) {
 		vlapic_timer_cancel(a);
 		return;
@@ -101,16 +115,14 @@ void vlapic_timer_write_dcr(struct vlapic *a, uint32_t dcr)
 	uint32_t left;
 	unsigned shift = div_shift(dcr);
 
-	if (dcr == a->timer_dcr)
-		return;
-	if (tsc_mode(a) || !a->timer_deadline) {
-		a->timer_dcr = dcr;
+	if (dcr == a->timer_dcr || tsc_mode(a) || !a->timer_deadline) {
+		set_dcr(a, dcr);
 		return;
 	}
 	t = now(a);
 	vlapic_timer_expired(a, t);
 	left = ccr_at(a, t);
-	a->timer_dcr = dcr;
+	set_dcr(a, dcr);
 	if (!a->timer_deadline)
 		return;
 	a->timer_period = (uint64_t)a->timer_initial << shift;
@@ -128,7 +140,7 @@ void vlapic_timer_lvt_changed(struct vlapic *a, uint32_t old)
 	if (was_tsc == tsc_mode(a))
 		return;
 	vlapic_timer_cancel(a);
-	a->timer_initial = 0;
+	set_initial(a, 0);
 	a->tsc_deadline = 0;
 }
 

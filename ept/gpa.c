@@ -73,8 +73,17 @@ int gpa_add_mmio(struct gpa_space *s, uint64_t gpa, uint64_t size, mmio_fn fn,
 		return -EEXIST;
 	if (s->n_mmio == GPA_MAX_MMIO)
 		return -ENOSPC;
-	s->mmio[s->n_mmio++] = (struct gpa_mmio){ gpa, size, fn, ctx, name };
+	s->mmio[s->n_mmio++] = (struct gpa_mmio){ gpa, size, fn, ctx, name, 0 };
 	return 0;
+}
+
+int gpa_back_mmio(struct gpa_space *s, uint64_t gpa, uint64_t hpa)
+{
+	const struct gpa_mmio *m = gpa_find_mmio(s, gpa);
+
+	if (!m || ((gpa | hpa) & 0xfff))
+		return -EINVAL;
+	return pt_map(&s->ept, gpa, hpa, 0x1000, EPT_R | EPT_W | EPT_MT_WB);
 }
 
 const struct gpa_mmio *gpa_find_mmio(const struct gpa_space *s, uint64_t gpa)

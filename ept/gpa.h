@@ -49,6 +49,7 @@ struct gpa_mmio {
 	mmio_fn fn;
 	void *ctx;
 	const char *name;
+	uint64_t hits; /* accesses emulated (ept/violation.c counts) */
 };
 
 struct gpa_space {
@@ -73,6 +74,11 @@ int gpa_add_ram(struct gpa_space *s, uint64_t gpa, uint64_t hpa,
 int gpa_add_mmio(struct gpa_space *s, uint64_t gpa, uint64_t size, mmio_fn fn,
 		 void *ctx, const char *name);
 const struct gpa_mmio *gpa_find_mmio(const struct gpa_space *s, uint64_t gpa);
+/* Maps the page at gpa, inside a device's MMIO range, to host page hpa
+ * (read/write, no execute): for a device the CPU virtualizes itself,
+ * the local APIC's APIC-access page (SDM 29.4). It stays MMIO for
+ * gpa_find_mmio and is not RAM for gpa_to_hva. */
+int gpa_back_mmio(struct gpa_space *s, uint64_t gpa, uint64_t hpa);
 
 /* A host pointer to [gpa, gpa+len) when all of it is guest RAM, else NULL:
  * how the hypervisor reads or writes guest memory. */

@@ -61,6 +61,7 @@ static void emulate(struct vcpu *v, struct guest_regs *r,
 	struct x86_emu_result res;
 	uint64_t rflags;
 
+	__atomic_add_fetch(&((struct gpa_mmio *)m)->hits, 1, __ATOMIC_RELAXED);
 	if (fetch(v, b, &n) || x86_decode(b, n, vmx_guest_mode(), &in)) {
 		vcpu_stop_vm(v, VM_STATUS_CRASHED,
 			     "cannot emulate the instruction accessing %s at "
@@ -83,6 +84,35 @@ static void emulate(struct vcpu *v, struct guest_regs *r,
 	if (res.done)
 		vmwrite(GUEST_RIP, vmread(GUEST_RIP) + in.len);
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
+}
+
+/* APIC-access exit qualification (SDM 28.2.1, table 28-6). */
+#define APIC_ACCESS_OFFSET(q) ((q) & 0xfff)
+#define APIC_ACCESS_TYPE(q) (((q) >> 12) & 0xf)
+#define APIC_LINEAR_READ 0
+#define APIC_LINEAR_WRITE 1
+
+/* An access to the APIC-access page the CPU does not virtualize (with
+ * APIC-register virtualization: the current count, unused offsets,
+ * sizes other than 32 bits): emulated like an EPT violation on the page
+ * (fault-like, RIP at the instruction). */
+void exit_apic_access(struct vcpu *v, struct guest_regs *r)
+{
+	uint64_t q = vmread(EXIT_QUALIFICATION);
+	uint64_t gpa = 0xfee00000ull + APIC_ACCESS_OFFSET(q);
+	const struct gpa_mmio *m = gpa_find_mmio(&v->vm->mem, gpa);
+
+	if (!m || (APIC_ACCESS_TYPE(q) != APIC_LINEAR_READ &&
+		   APIC_ACCESS_TYPE(q) != APIC_LINEAR_WRITE)) {
+		vcpu_stop_vm(v, VM_STATUS_CRASHED, "local APIC page access of "
+			     "type %u at offset %#x (an instruction fetch or "
+			     "an event delivery through it)",
+			     (unsigned)APIC_ACCESS_TYPE(q),
+			     (unsigned)APIC_ACCESS_OFFSET(q));
+		return;
+	}
+	v->mmio_exits++;
+	emulate(v, r, m, gpa);
 }
 
 void exit_ept_violation(struct vcpu *v, struct guest_regs *r)

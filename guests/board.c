@@ -266,12 +266,15 @@ static int ioapic_mmio(void *ctx, struct vcpu *v, uint64_t gpa, unsigned size,
 
 static const struct {
 	uint16_t base, len;
+	const char *name;
 } platform_ports[] = {
-	{ COM1_PORT, 8 }, { 0x20, 2 }, { 0xa0, 2 }, { 0x4d0, 2 },
-	{ 0x40, 4 }, { 0x61, 1 }, { VRTC_PORT_INDEX, 2 },
-	{ VPCI_PORT_ADDRESS, 1 }, { VPCI_PORT_DATA, 4 },
-	{ VFWCFG_PORT_SELECTOR, 2 }, { PM_EVT, VACPI_PM1_EVT_LEN },
-	{ PM_CNT, VACPI_PM1_CNT_LEN }, { PM_TMR, VACPI_PM_TMR_LEN },
+	{ COM1_PORT, 8, "COM1" }, { 0x20, 2, "PIC" }, { 0xa0, 2, "PIC" },
+	{ 0x4d0, 2, "ELCR" }, { 0x40, 4, "PIT" }, { 0x61, 1, "port61" },
+	{ VRTC_PORT_INDEX, 2, "RTC" }, { VPCI_PORT_ADDRESS, 1, "PCI" },
+	{ VPCI_PORT_DATA, 4, "PCI" }, { VFWCFG_PORT_SELECTOR, 2, "fw_cfg" },
+	{ PM_EVT, VACPI_PM1_EVT_LEN, "ACPI-PM" },
+	{ PM_CNT, VACPI_PM1_CNT_LEN, "ACPI-PM" },
+	{ PM_TMR, VACPI_PM_TMR_LEN, "PM-timer" },
 };
 
 static void init_devices(struct vm *vm)
@@ -335,7 +338,8 @@ int board_attach(struct vm *vm)
 	for (unsigned i = 0; !r && i < sizeof(platform_ports) /
 					sizeof(platform_ports[0]); i++)
 		r = pio_add(&vm->pio, platform_ports[i].base,
-			    platform_ports[i].len, platform_port, 0, "platform");
+			    platform_ports[i].len, platform_port, 0,
+			    platform_ports[i].name);
 	if (!r)
 		r = gpa_add_mmio(&vm->mem, VIOAPIC_BASE, VIOAPIC_SIZE,
 				 ioapic_mmio, 0, "IOAPIC");

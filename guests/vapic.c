@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "guests/vapic.h"
 
+#include "arch/mm.h"
 #include "arch/x86.h"
 #include "guests/board.h"
 #include "guests/vm.h"
 #include "lib/errno.h"
 #include "sched/sched.h"
+#include "vmx/vmx.h"
 
 static uint64_t op_now(void *ctx)
 {
@@ -54,6 +56,18 @@ static const struct vlapic_ops ops = {
 };
 
 static void lock(struct vcpu *v) { spin_lock(&v->lapic_lock); }
+
+static void unlock(struct vcpu *v);
+
+/* After v's own exit changed its APIC: with APIC virtualization the VMCS
+ * copies of it (SVI, RVI, the EOI-exit bitmap) are refreshed before the
+ * next entry (vapic_sync). */
+static void unlock_local(struct vcpu *v)
+{
+	if (v->lapic.apicv)
+		__atomic_or_fetch(&v->ev.pending, EV_IRQ, __ATOMIC_SEQ_CST);
+	unlock(v);
+}
 
 /* Releases v's lock, then does what the model asked for meanwhile. */
 static void unlock(struct vcpu *v)
@@ -129,15 +143,83 @@ void vapic_deliver(struct vm *vm, const struct vlapic_ipi *ipi)
 
 void vapic_init(struct vcpu *v)
 {
-	vlapic_init(&v->lapic, v->id, v->id == 0, &ops, v);
+	vlapic_init(&v->lapic, v->id, v->id == 0, &ops, v,
+		    phys_to_virt(v->vapic_pa));
 	v->lapic.maxphyaddr = (uint8_t)cpuid(0x80000008, 0).eax;
+	v->lapic.apicv = vmx_ctl.apicv;
 }
 
-void vapic_reset(struct vcpu *v)
+void vapic_apply_reset(struct vcpu *v)
 {
 	lock(v);
-	vlapic_reset(&v->lapic);
+	if (v->lapic_power_on)
+		vapic_init(v);
+	else
+		vlapic_reset(&v->lapic);
+	v->lapic_power_on = v->lapic_init_pending = false;
+	unlock_local(v);
+}
+
+/* ---- APIC virtualization (SDM 29) --------------------------------------- */
+
+void vapic_sync(struct vcpu *v, uint16_t *intr_status, uint64_t eoi_exit[4])
+{
+	struct vlapic *a = &v->lapic;
+	int rvi, svi;
+
+	lock(v);
+	vlapic_sync_irr(a);
+	rvi = vlapic_highest_irr(a);
+	svi = vlapic_highest_isr(a);
+	/* level-triggered vectors EOI through us, for the I/O APIC */
+	for (int i = 0; i < 4; i++)
+		eoi_exit[i] = *vlapic_reg(a, VLAPIC_REG_TMR + 0x20 * i) |
+			      (uint64_t)*vlapic_reg(a, VLAPIC_REG_TMR + 0x20 * i +
+							   0x10) << 32;
+	__atomic_and_fetch(&v->ev.pending, ~EV_IRQ, __ATOMIC_SEQ_CST);
 	unlock(v);
+	*intr_status = (uint16_t)((svi < 0 ? 0 : svi) << 8 | (rvi < 0 ? 0 : rvi));
+}
+
+bool vapic_deliverable(struct vcpu *v)
+{
+	bool r;
+
+	lock(v);
+	r = vlapic_pending_vector(&v->lapic) >= 0;
+	unlock(v);
+	return r;
+}
+
+void vapic_apic_write(struct vcpu *v, uint32_t offset)
+{
+	lock(v);
+	vlapic_apicv_write(&v->lapic, offset);
+	unlock_local(v);
+}
+
+void vapic_virtual_eoi(struct vcpu *v, uint8_t vector)
+{
+	lock(v);
+	vlapic_apicv_eoi(&v->lapic, vector);
+	unlock_local(v);
+}
+
+uint8_t vapic_tpr(struct vcpu *v)
+{
+	uint8_t tpr;
+
+	lock(v);
+	tpr = vlapic_tpr(&v->lapic);
+	unlock(v);
+	return tpr;
+}
+
+void vapic_set_tpr(struct vcpu *v, uint8_t tpr)
+{
+	lock(v);
+	vlapic_set_tpr(&v->lapic, tpr);
+	unlock_local(v);
 }
 
 /* The page is per vCPU: the access goes to the APIC of the vCPU that
@@ -154,7 +236,7 @@ static int page(void *ctx, struct vcpu *v, uint64_t gpa, unsigned size,
 		r = vlapic_mmio_write(&v->lapic, gpa & 0xfff, size, v32);
 	else
 		r = vlapic_mmio_read(&v->lapic, gpa & 0xfff, size, &v32);
-	unlock(v);
+	unlock_local(v);
 	if (!write)
 		*val = r == -ENODEV ? ~0ull : v32;
 	return 0;
@@ -162,7 +244,14 @@ static int page(void *ctx, struct vcpu *v, uint64_t gpa, unsigned size,
 
 int vapic_attach(struct vm *vm)
 {
-	return gpa_add_mmio(&vm->mem, VAPIC_BASE, 0x1000, page, 0, "LAPIC");
+	int r = gpa_add_mmio(&vm->mem, VAPIC_BASE, 0x1000, page, 0, "LAPIC");
+
+	/* With APIC virtualization the page is the CPU's to virtualize: the
+	 * accesses it does not handle itself come back as APIC-access
+	 * exits, emulated through page() like EPT violations are. */
+	if (!r && vmx_ctl.apicv)
+		r = gpa_back_mmio(&vm->mem, VAPIC_BASE, vmx_apic_access_pa);
+	return r;
 }
 
 bool vapic_msr(struct vcpu *v, uint32_t msr, uint64_t *val, bool write,
@@ -175,7 +264,7 @@ bool vapic_msr(struct vcpu *v, uint32_t msr, uint64_t *val, bool write,
 	lock(v);
 	r = write ? vlapic_msr_write(&v->lapic, msr, *val) :
 		    vlapic_msr_read(&v->lapic, msr, val);
-	unlock(v);
+	unlock_local(v);
 	*gp = r != 0;
 	return true;
 }

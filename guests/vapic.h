@@ -30,7 +30,23 @@ struct vlapic_ipi;
 void vapic_deliver(struct vm *vm, const struct vlapic_ipi *ipi);
 /* A fixed interrupt for v from outside (timer hypercall, devices). */
 void vapic_raise(struct vcpu *v, uint8_t vector, bool level);
-/* INIT reset of v's APIC. */
-void vapic_reset(struct vcpu *v);
+/* The reset v->lapic_power_on or ->lapic_init_pending asks for, when v is
+ * on no CPU (the run loop, as it switches v in). */
+void vapic_apply_reset(struct vcpu *v);
+/* MOV CR8 on the trap path: TPR[7:4] (SDM 10.8.6.1). */
+uint8_t vapic_tpr(struct vcpu *v);
+void vapic_set_tpr(struct vcpu *v, uint8_t tpr);
+
+/* APIC virtualization (SDM 29), where the CPU has it (vmx_ctl.apicv).
+ * Before VM entry: moves interrupts that arrived for v into its virtual-
+ * APIC page and gives the guest interrupt status (SVI, RVI) and the
+ * EOI-exit bitmap (the level-triggered vectors) to write to the VMCS. */
+void vapic_sync(struct vcpu *v, uint16_t *intr_status, uint64_t eoi_exit[4]);
+/* An interrupt v could take now (at HLT: the CPU delivers it instead). */
+bool vapic_deliverable(struct vcpu *v);
+/* APIC-write exit: the guest wrote the register at offset (trap-like). */
+void vapic_apic_write(struct vcpu *v, uint32_t offset);
+/* EOI-induced exit of a level-triggered vector. */
+void vapic_virtual_eoi(struct vcpu *v, uint8_t vector);
 
 #endif

@@ -220,6 +220,17 @@ static int check_affinity(const struct vm_config *cfg)
 	return 0;
 }
 
+static void vcpu_free(struct vcpu *v)
+{
+	if (v->vmcs_pa)
+		page_free(v->vmcs_pa, 1);
+	if (v->vapic_pa)
+		page_free(v->vapic_pa, 1);
+	if (v->ctx.fpu)
+		zfree(v->ctx.fpu, PAGE_SIZE);
+	zfree(v, sizeof(*v));
+}
+
 static struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 {
 	struct vcpu *v = zalloc(sizeof(*v));
@@ -229,13 +240,15 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 	v->vm = vm;
 	v->id = id;
 	v->sipi_vector = -1;
-	if (vcpu_ctx_init(v) || vmcs_create(v)) {
-		zfree(v, sizeof(*v));
+	/* the local APIC's registers: the VMCS names the page */
+	v->vapic_pa = page_alloc(1);
+	if (!v->vapic_pa || vcpu_ctx_init(v) || vmcs_create(v)) {
+		vcpu_free(v);
 		return 0;
 	}
+	vapic_init(v);
 	vcpu_apply_reset(v, &v->regs);
 	vmcs_release(v);
-	vapic_init(v);
 	sched_entity_init(&v->se, &vm->group, vcpu_affinity(vm->cfg, id));
 	/* The BSP runs; APs wait for a start-up IPI (SDM 8.4.1). */
 	v->state = id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
@@ -311,6 +324,51 @@ void vm_start(struct vm *vm, uint64_t tsc0)
 	kprintf("vm %s: started\n", vm->name);
 }
 
+/* Which devices the I/O and MMIO exits went to: ranges of one name are
+ * added up, in the order they were claimed. */
+static void print_devices(const struct vm *vm)
+{
+	const char *names[PIO_MAX + GPA_MAX_MMIO];
+	uint64_t hits[PIO_MAX + GPA_MAX_MMIO];
+	unsigned n = 0, len;
+	char line[512];
+
+	for (unsigned i = 0; i < vm->pio.n + vm->mem.n_mmio; i++) {
+		bool io = i < vm->pio.n;
+		const char *name = io ? vm->pio.r[i].name :
+					vm->mem.mmio[i - vm->pio.n].name;
+		uint64_t h = io ? vm->pio.r[i].hits :
+				  vm->mem.mmio[i - vm->pio.n].hits;
+		unsigned j = 0;
+
+		while (j < n && strcmp(names[j], name))
+			j++;
+		if (j == n) {
+			names[n] = name;
+			hits[n++] = 0;
+		}
+		hits[j] += h;
+	}
+	len = (unsigned)ksnprintf(line, sizeof(line), "vm %s: device accesses:",
+				  vm->name);
+	for (unsigned j = 0; j < n; j++)
+		if (hits[j] && len < sizeof(line))
+			len += (unsigned)ksnprintf(line + len, sizeof(line) - len,
+						   " %s %llu,", names[j],
+						   (unsigned long long)hits[j]);
+	if (vm->pio.unclaimed && len < sizeof(line))
+		len += (unsigned)ksnprintf(line + len, sizeof(line) - len,
+					   " unclaimed ports %llu,",
+					   (unsigned long long)vm->pio.unclaimed);
+	if (len >= sizeof(line))
+		len = sizeof(line) - 1;
+	if (line[len - 1] == ',')
+		line[len - 1] = 0;
+	else
+		str_copy(line + len, " none", sizeof(line) - len);
+	kprintf("%s\n", line);
+}
+
 static void print_exits(const struct vm *vm)
 {
 	uint64_t count[HV_EXIT_REASONS] = { 0 }, total = 0;
@@ -330,6 +388,7 @@ static void print_exits(const struct vm *vm)
 				       exit_reason_name(r),
 				       (unsigned long long)count[r]);
 	kprintf("%s\n", line);
+	print_devices(vm);
 }
 
 /* Scheduling figures of each vCPU (slightly stale for one running on
@@ -374,13 +433,8 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
-	for (unsigned i = 0; i < vm->n_vcpus; i++) {
-		struct vcpu *v = vm->vcpu[i];
-		if (v->vmcs_pa)
-			page_free(v->vmcs_pa, 1);
-		zfree(v->ctx.fpu, PAGE_SIZE);
-		zfree(v, sizeof(*v));
-	}
+	for (unsigned i = 0; i < vm->n_vcpus; i++)
+		vcpu_free(vm->vcpu[i]);
 	gpa_destroy(&vm->mem);
 	if (vm->ram_hpa)
 		page_free(vm->ram_hpa, vm->ram_size / PAGE_SIZE);
@@ -468,13 +522,8 @@ void vm_reset(struct vcpu *cur, const char *why)
 	 * state; the BSP (which may be cur) restarts at the entry. */
 	for (unsigned i = 1; i < vm->n_vcpus; i++)
 		sched_init_signal(vm->vcpu[i]);
-	for (unsigned i = 0; i < vm->n_vcpus; i++) {
-		struct vcpu *v = vm->vcpu[i];
-
-		spin_lock(&v->lapic_lock);
-		vlapic_init(&v->lapic, v->id, i == 0, v->lapic.ops, v);
-		spin_unlock(&v->lapic_lock);
-	}
+	for (unsigned i = 0; i < vm->n_vcpus; i++)
+		vm->vcpu[i]->lapic_power_on = true;
 	cur->vm->vcpu[0]->ev.pending = 0;
 	cur->vm->vcpu[0]->timer_deadline = 0;
 	cur->vm->vcpu[0]->lapic_deadline = 0;

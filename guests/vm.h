@@ -40,7 +40,6 @@ struct vcpu_ctx {
 	uint64_t cr2, xcr0;
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
 	uint64_t dr[4], dr6, dr7; /* emulated: MOV DR exits */
-	uint64_t cr8;             /* emulated: CR8 exits */
 	void *fpu;                /* XSAVE area, 64-byte aligned */
 };
 
@@ -90,6 +89,11 @@ struct vcpu {
 	struct cpu *running_on; /* the CPU it is running on, or NULL */
 	spinlock_t lapic_lock;
 	struct vlapic lapic;
+	uint64_t vapic_pa;     /* its register page: the virtual-APIC page */
+	uint64_t eoi_exit[4];  /* EOI-exit bitmap as last written (APICv) */
+	/* APIC resets to do when v is next switched in (vapic_apply_reset):
+	 * a VM reset's power-on, an INIT's reset */
+	bool lapic_power_on, lapic_init_pending;
 	bool lapic_notify; /* guests/vapic.c: under lapic_lock */
 	unsigned ipi_out_len;
 	struct vlapic_ipi ipi_out[VAPIC_OUTBOX];

@@ -17,6 +17,7 @@ void cmdline_defaults(struct hv_options *o)
 		.console_baud = 115200,
 		.loglevel = LOG_INFO,
 		.sched = "cfs",
+		.apicv = true,
 	};
 }
 
@@ -153,6 +154,16 @@ static bool opt_sched(struct hv_options *o, char *v)
 	return true;
 }
 
+/* apicv=on|off: off keeps the guests' local APICs on the trap path (every
+ * access an exit) even where the CPU virtualizes them. */
+static bool opt_apicv(struct hv_options *o, char *v)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return false;
+	o->apicv = !strcmp(v, "on");
+	return true;
+}
+
 /* testhooks: test-only hypercalls (HV_HC_TEST_*) are honoured. */
 static bool opt_testhooks(struct hv_options *o, char *v)
 {
@@ -172,6 +183,7 @@ static const struct option {
 	{ "config", opt_config },
 	{ "testhooks", opt_testhooks },
 	{ "sched", opt_sched },
+	{ "apicv", opt_apicv },
 };
 
 static void report(cmdline_report_fn fn, void *ctx, const char *fmt,

@@ -27,6 +27,7 @@ struct hv_options {
 	char config[64];       /* module holding the VM configuration */
 	bool testhooks;        /* allow the test-only hypercalls */
 	char sched[8];         /* scheduling policy: "cfs" or "rr" */
+	bool apicv;            /* use the CPU's APIC virtualization if it has it */
 };
 
 typedef void (*cmdline_report_fn)(void *ctx, const char *msg);

@@ -11,6 +11,7 @@
 #include "arch/tsc.h"
 #include "arch/x86.h"
 #include "guests/focus.h"
+#include "guests/vapic.h"
 #include "vmx/vmx.h"
 
 #define vcpu_of(se) ((struct vcpu *)((char *)(se) - offsetof(struct vcpu, se)))
@@ -154,9 +155,9 @@ void sched_init_signal(struct vcpu *v)
 		v->ev.pending = 0;
 		v->timer_deadline = 0;
 		v->lapic_deadline = 0;
-		spin_lock(&v->lapic_lock);
-		vlapic_reset(&v->lapic);
-		spin_unlock(&v->lapic_lock);
+		/* the APIC's reset waits until v is off every CPU: the CPU may
+		 * be using its page (APIC virtualization) until then */
+		v->lapic_init_pending = true;
 	}
 	spin_unlock(&c->rq_lock);
 }
@@ -399,6 +400,8 @@ static void switch_to(struct cpu *c, struct vcpu *next)
 {
 	if (next != c->vcpu)
 		vcpu_load(c, next);
+	if (next->lapic_power_on || next->lapic_init_pending)
+		vapic_apply_reset(next);
 	if (next->reset_pending)
 		vcpu_apply_reset(next, &c->guest);
 	if (next->sipi_vector >= 0)

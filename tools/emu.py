@@ -9,6 +9,7 @@ judged by their serial log; QEMU's isa-debug-exit gives (code << 1) | 1.
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -188,34 +189,21 @@ def _watch(cmd, workdir, timeout, serial, e9, log, stop_when, echo=False,
             open(os.path.join(workdir, "stderr.txt"), "wb") as err:
         p = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL,
                              stdout=out, stderr=err, start_new_session=True)
-        timed_out = False
-        rx = re.compile(stop_when) if stop_when else None
-        shown = 0
-        while True:
-            done = p.poll() is not None
-            text = _read(os.path.join(workdir, serial)) if rx or echo else ""
-            if echo and len(text) > shown:
-                sys.stdout.write(text[shown:])
-                sys.stdout.flush()
-                shown = len(text)
-            if keys and console and console.sock:
-                full = _read(os.path.join(workdir, serial))
-                if re.search(keys[0][0], full, re.M):
-                    console.send(keys.pop(0)[1])
-            now = time.monotonic() - t0
-            for k, (f, mrx) in marks.items():
-                if k not in seen and mrx.search(_read(os.path.join(workdir,
-                                                                   f))):
-                    seen[k] = now
-            if done or (rx and rx.search(text)):
-                break
-            if time.monotonic() - t0 > timeout:
-                timed_out = True
-                break
-            time.sleep(0.02 if marks or keys else 0.1)
-        if p.poll() is None:
-            os.killpg(p.pid, 9)
-            p.wait()
+        # the emulator runs in its own session: whatever ends us (a
+        # timeout's SIGTERM, ^C, an exception) must end it too
+        old_term = None
+        if threading.current_thread() is threading.main_thread():
+            old_term = signal.signal(signal.SIGTERM,
+                                     lambda *_: sys.exit(143))
+        try:
+            timed_out = _poll(p, workdir, timeout, serial, stop_when, echo,
+                              marks, seen, console, keys, t0)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, 9)
+                p.wait()
+            if old_term is not None:
+                signal.signal(signal.SIGTERM, old_term)
     seconds = time.monotonic() - t0
     run = Run(workdir, p.returncode, timed_out, seconds,
               _read(os.path.join(workdir, serial)),
@@ -223,6 +211,35 @@ def _watch(cmd, workdir, timeout, serial, e9, log, stop_when, echo=False,
               _read(os.path.join(workdir, log)))
     run.marks = seen
     return run
+
+
+def _poll(p, workdir, timeout, serial, stop_when, echo, marks, seen, console,
+          keys, t0):
+    """Watches the run until it ends, stop_when shows or time is up;
+    returns whether time ran out."""
+    rx = re.compile(stop_when) if stop_when else None
+    shown = 0
+    while True:
+        done = p.poll() is not None
+        text = _read(os.path.join(workdir, serial)) if rx or echo else ""
+        if echo and len(text) > shown:
+            sys.stdout.write(text[shown:])
+            sys.stdout.flush()
+            shown = len(text)
+        if keys and console and console.sock:
+            full = _read(os.path.join(workdir, serial))
+            if re.search(keys[0][0], full, re.M):
+                console.send(keys.pop(0)[1])
+        now = time.monotonic() - t0
+        for k, (f, mrx) in marks.items():
+            if k not in seen and mrx.search(_read(os.path.join(workdir,
+                                                               f))):
+                seen[k] = now
+        if done or (rx and rx.search(text)):
+            return False
+        if time.monotonic() - t0 > timeout:
+            return True
+        time.sleep(0.02 if marks or keys else 0.1)
 
 
 if __name__ == "__main__":

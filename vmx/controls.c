@@ -16,6 +16,11 @@
  * OSFXSR OSXMMEXCPT UMIP FSGSBASE PCIDE OSXSAVE SMEP SMAP. */
 #define CR4_GUEST_BITS 0x370fffull
 
+/* APIC virtualization, secondary controls (SDM 25.6.2). Virtual-interrupt
+ * delivery needs external-interrupt exiting, which we always have. */
+#define APICV_PROC2 (PROC2_VIRT_APIC_ACCESS | PROC2_APIC_REG_VIRT | \
+		     PROC2_VIRT_INTR_DELIVERY)
+
 struct want {
 	uint32_t need, like;
 };
@@ -47,10 +52,12 @@ static int settle_exec(const struct vmx_msrs *m, struct vmx_controls *c,
 		PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
 			PROC_SECONDARY | PROC_TSC_OFFSET | PROC_MOV_DR_EXIT |
 			PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT,
-		PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_RDPMC_EXIT,
+		PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_RDPMC_EXIT |
+			PROC_TPR_SHADOW,
 	};
 	struct want proc2 = { PROC2_EPT | PROC2_UNRESTRICTED,
-			      PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID };
+			      PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID |
+				      APICV_PROC2 };
 
 	if (!settle(m->pin, pin, &c->pin))
 		return missing(err, len, "external-interrupt/NMI exiting");
@@ -99,6 +106,12 @@ int vmx_controls_compute(const struct vmx_msrs *m, struct vmx_controls *c,
 	if (!c->vpid)
 		c->proc2 &= ~PROC2_VPID;
 	c->ept_1g = caps.ept_vpid & EPT_CAP_1G;
+	c->apicv = (c->proc & PROC_TPR_SHADOW) &&
+		   (c->proc2 & APICV_PROC2) == APICV_PROC2;
+	if (c->apicv)	/* MOV CR8 reads and writes the virtual TPR */
+		c->proc &= ~(PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT);
+	else
+		vmx_controls_no_apicv(c);
 	c->rdtscp = c->proc2 & PROC2_RDTSCP;
 	c->invpcid = c->proc2 & PROC2_INVPCID;
 	/* #AC is intercepted so that a guest cannot hang the CPU in an
@@ -117,4 +130,12 @@ int vmx_controls_compute(const struct vmx_msrs *m, struct vmx_controls *c,
 	c->cr4_guest_allowed = CR4_GUEST_BITS & c->cr4_fixed1 & ~c->cr4_fixed0;
 	c->cr4_mask = ~c->cr4_guest_allowed | CR4_VMXE | CR4_SMXE;
 	return 0;
+}
+
+void vmx_controls_no_apicv(struct vmx_controls *c)
+{
+	c->apicv = false;
+	c->proc &= ~PROC_TPR_SHADOW;
+	c->proc |= PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT;
+	c->proc2 &= ~APICV_PROC2;
 }

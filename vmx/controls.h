@@ -32,11 +32,19 @@ struct vmx_controls {
 	bool preempt_timer, save_timer;
 	unsigned preempt_shift;
 	bool vpid, ept_1g, rdtscp, invpcid, xsaves;
+	/* APIC virtualization (SDM 29): TPR shadow, APIC-access page,
+	 * APIC-register virtualization and virtual-interrupt delivery, all
+	 * four or none; the guests' local APICs are trapped otherwise. */
+	bool apicv;
 };
 
 /* Fills ctl from the MSR values; returns 0, or -ENODEV with the missing
  * feature named in err (EPT, unrestricted guest, ...). */
 int vmx_controls_compute(const struct vmx_msrs *m, struct vmx_controls *ctl,
 			 char *err, size_t errlen);
+
+/* Back to the trap path for the local APIC: no APIC virtualization,
+ * CR8 accesses exit (the apicv=off option). */
+void vmx_controls_no_apicv(struct vmx_controls *ctl);
 
 #endif

@@ -72,6 +72,11 @@ void exit_init_signal(struct vcpu *v, struct guest_regs *r);
 void exit_rdtsc(struct vcpu *v, struct guest_regs *r);
 void exit_rdpmc(struct vcpu *v, struct guest_regs *r);
 void exit_ept_violation(struct vcpu *v, struct guest_regs *r);
+/* APIC virtualization (SDM 29): an access the CPU does not virtualize,
+ * a register write to emulate after the fact, a level-triggered EOI. */
+void exit_apic_access(struct vcpu *v, struct guest_regs *r);
+void exit_apic_write(struct vcpu *v, struct guest_regs *r);
+void exit_virtualized_eoi(struct vcpu *v, struct guest_regs *r);
 void exit_ept_misconfig(struct vcpu *v, struct guest_regs *r);
 
 const char *exit_reason_name(unsigned reason);

@@ -3,6 +3,8 @@
  * MOV DR: debug registers are emulated as storage. */
 #include "arch/x86.h"
 #include "vmx/exit.h"
+
+#include "guests/vapic.h"
 #include "vmx/vmx.h"
 
 #define CR0_TS (1ull << 3)
@@ -46,7 +48,7 @@ static bool mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
 	case 8:
 		if (val > 15)
 			return false;
-		v->ctx.cr8 = val;
+		vapic_set_tpr(v, (uint8_t)(val << 4));
 		return true;
 	}
 	return false;
@@ -55,7 +57,7 @@ static bool mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
 static bool mov_from_cr(struct vcpu *v, unsigned cr, uint64_t *val)
 {
 	if (cr == 8) {
-		*val = v->ctx.cr8;
+		*val = vapic_tpr(v) >> 4;
 		return true;
 	}
 	return false; /* CR3 stores do not exit with EPT */

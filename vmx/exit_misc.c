@@ -6,6 +6,7 @@
 #include "arch/lapic.h"
 #include "arch/trap.h"
 #include "arch/x86.h"
+#include "guests/vapic.h"
 #include "lib/console.h"
 #include "sched/sched.h"
 #include "vmx/vmx.h"
@@ -36,6 +37,11 @@ void exit_hlt(struct vcpu *v, struct guest_regs *r)
 
 	(void)r;
 	skip_instruction();
+	/* A virtual interrupt the CPU holds back only for the STI shadow of
+	 * "sti; hlt" is delivered at the next entry: no halt (SDM 29.2.1). */
+	if (vmx_ctl.apicv && (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
+	    vapic_deliverable(v))
+		__atomic_or_fetch(&v->ev.pending, EV_IRQ, __ATOMIC_SEQ_CST);
 	if (!sched_halt(v, vmread(GUEST_RFLAGS) & RFLAGS_IF))
 		return; /* an event is already waiting */
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
@@ -44,6 +50,22 @@ void exit_hlt(struct vcpu *v, struct guest_regs *r)
 		vcpu_stop_vm(v, VM_STATUS_CRASHED,
 			     "halted with interrupts disabled: nothing can wake "
 			     "it");
+}
+
+/* APIC-write exits are trap-like: the write is done, RIP is past it
+ * (SDM 29.4.3.3); the model acts on the value now in the page. */
+void exit_apic_write(struct vcpu *v, struct guest_regs *r)
+{
+	(void)r;
+	vapic_apic_write(v, (uint32_t)vmread(EXIT_QUALIFICATION) & 0xff0);
+}
+
+/* EOI virtualization has cleared the vector from the ISR; it is a
+ * level-triggered one, whose EOI the I/O APIC must hear (SDM 29.1.4). */
+void exit_virtualized_eoi(struct vcpu *v, struct guest_regs *r)
+{
+	(void)r;
+	vapic_virtual_eoi(v, (uint8_t)vmread(EXIT_QUALIFICATION));
 }
 
 /* XSETBV (SDM Vol. 2): only XCR0, x87 always on, AVX needs SSE, and only

@@ -139,6 +139,13 @@ void vmx_guest_reset(struct vcpu *v)
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(GUEST_PENDING_DBG, 0);
 	vmwrite(VM_ENTRY_INTR_INFO, 0);
+	if (vmx_ctl.apicv) {	/* the APIC itself is reset by its model */
+		vmwrite(GUEST_INTR_STATUS, 0);
+		for (int i = 0; i < 4; i++) {
+			vmwrite(EOI_EXIT_BITMAP0 + 2 * i, 0);
+			v->eoi_exit[i] = 0;
+		}
+	}
 }
 
 /* Real-address mode with CS:IP = cs:ip (flat binaries). */

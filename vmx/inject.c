@@ -6,6 +6,7 @@
 
 #include "arch/x86.h"
 #include "guests/board.h"
+#include "guests/vapic.h"
 #include "vmx/controls.h"
 #include "vmx/vmx.h"
 
@@ -124,6 +125,24 @@ static bool deliver_irq(struct vcpu *v, bool *injected, bool open)
 	return vec >= 0;
 }
 
+/* With virtual-interrupt delivery the CPU takes the APIC's interrupts
+ * itself when the guest can (SDM 29.2): the VMCS only needs the highest
+ * requested (RVI) and in-service (SVI) vectors, and the level-triggered
+ * vectors whose EOI must come to us. */
+static void sync_apicv(struct vcpu *v)
+{
+	uint64_t eoi[4];
+	uint16_t status;
+
+	vapic_sync(v, &status, eoi);
+	vmwrite(GUEST_INTR_STATUS, status);
+	for (int i = 0; i < 4; i++)
+		if (eoi[i] != v->eoi_exit[i]) {
+			vmwrite(EOI_EXIT_BITMAP0 + 2 * i, eoi[i]);
+			v->eoi_exit[i] = eoi[i];
+		}
+}
+
 /* The PIC's interrupt through LINT0 (ExtINT): the INTA happens only when
  * the vector can go in at once. */
 static bool deliver_extint(struct vcpu *v, bool *injected, bool open)
@@ -157,7 +176,9 @@ void inject_pending(struct vcpu *v)
 		}
 	}
 	open = (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(shadow & 3);
-	if (e->pending & EV_IRQ)
+	if ((e->pending & EV_IRQ) && vmx_ctl.apicv)
+		sync_apicv(v);
+	else if (e->pending & EV_IRQ)
 		waiting = deliver_irq(v, &injected, open);
 	if (e->pending & EV_EXTINT)
 		waiting |= deliver_extint(v, &injected, open);

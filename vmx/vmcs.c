@@ -6,12 +6,14 @@
 #include "arch/msr.h"
 #include "arch/x86.h"
 #include "guests/vm.h"
+#include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "vmx/vmcs.h"
 
 struct vmx_controls vmx_ctl;
+uint64_t vmx_apic_access_pa;
 static uint64_t msr_bitmap, io_bitmap_a, io_bitmap_b;
 static spinlock_t vpid_lock;
 static uint16_t next_vpid = 1;
@@ -44,6 +46,14 @@ int vmx_global_init(char *err, size_t len)
 
 	if (r)
 		return r;
+	if (!hv_options.apicv)
+		vmx_controls_no_apicv(&vmx_ctl);
+	if (vmx_ctl.apicv) {
+		vmx_apic_access_pa = page_alloc(1);
+		if (!vmx_apic_access_pa)
+			return -ENOMEM;
+		memset(phys_to_virt(vmx_apic_access_pa), 0, PAGE_SIZE);
+	}
 	msr_bitmap = page_alloc(1);
 	io_bitmap_a = page_alloc(2);
 	if (!msr_bitmap || !io_bitmap_a)
@@ -133,6 +143,14 @@ static void write_controls(struct vcpu *v)
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
 	if (c->preempt_timer)
 		vmwrite(PREEMPTION_TIMER_VALUE, ~0u);
+	if (c->apicv) {
+		vmwrite(VIRTUAL_APIC_PAGE_ADDR, v->vapic_pa);
+		vmwrite(APIC_ACCESS_ADDR, vmx_apic_access_pa);
+		vmwrite(TPR_THRESHOLD, 0);
+		vmwrite(GUEST_INTR_STATUS, 0);
+		for (int i = 0; i < 4; i++)
+			vmwrite(EOI_EXIT_BITMAP0 + 2 * i, 0);
+	}
 }
 
 int vmcs_create(struct vcpu *v)

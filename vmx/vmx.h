@@ -29,6 +29,9 @@ int vmx_cpu_enable(struct cpu *c);
 /* After VMXON on the boot CPU: computes the controls every vCPU uses and
  * builds the shared MSR and I/O bitmaps. -ENODEV names what is missing. */
 extern struct vmx_controls vmx_ctl;
+/* The APIC-access page every VM's 0xfee00000 maps to under APIC
+ * virtualization (its contents are never used; SDM 29.4). */
+extern uint64_t vmx_apic_access_pa;
 int vmx_global_init(char *err, size_t len);
 
 /* A vCPU's VMCS (vmx/vmcs.c). vmcs_load makes it current on this CPU. */

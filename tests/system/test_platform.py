@@ -73,3 +73,27 @@ def bochs_console_input_follows_focus(t):
              count=1)
     for vm in ("left", "right"):
         vm_status(t, r, vm, 0, "exit hypercall$")
+
+
+@test
+def bochs_apic_trap_path(t):
+    """apicv=off: the same guests with every local APIC access trapped and
+    emulated (the path for CPUs without APIC virtualization)."""
+    cfg = t.config("trap.cfg", "[vm platform]\nkernel = platform.elf\n"
+                   "memory = 8M\ncmdline = poweroff\n"
+                   "[vm smp]\nkernel = smp.elf\nvcpus = 2\n"
+                   "[vm selftest]\nkernel = selftest.elf\ndevices = testdev\n"
+                   "cmdline = mmio\n")
+    r = t.hvrun(cfg, cpus=2, cmdline="loglevel=info apicv=off")
+    t.check(r.status == 0, "hvrun status %d" % r.status)
+    t.expect(r, r"^vmx: guests' local APICs trapped \(apicv=off\)$", count=1)
+    t.refute(r, r"FAIL")
+    t.expect(r, r"^\[platform\] platform: 30 checks, 0 failed$", count=1)
+    vm_status(t, r, "platform", 0, r"ACPI S5 power off$")
+    t.expect(r, r"^\[smp\] smp\.fixed-ipis-both-ways: ok$", count=1)
+    selftest_passed(t, r, "selftest")
+    # the LAPIC page: enabling it and two EOIs, all EPT violations
+    t.expect(r, r"^vm selftest: \d+ exits, .*EPT violation 17, "
+                r"(?!.*APIC write)", count=1)
+    t.refute(r, r"^vm \w+: \d+ exits, .*(virtualized EOI|APIC write|"
+                r"APIC access)")

@@ -19,6 +19,7 @@ static void assert_defaults(const struct hv_options *o)
 	assert_int_equal(o->console_baud, 115200);
 	assert_int_equal(o->loglevel, LOG_INFO);
 	assert_string_equal(o->crash, "");
+	assert_true(o->apicv);
 }
 
 static void assert_uart(const struct hv_options *o, uint16_t port,
@@ -217,6 +218,19 @@ static void test_crash(void **state)
 	}
 }
 
+static void test_apicv(void **state)
+{
+	struct hv_options o;
+	struct reports r;
+
+	assert_int_equal(parse("apicv=off", &o, &r), 0);
+	assert_false(o.apicv);
+	assert_int_equal(parse("apicv=off apicv=on", &o, &r), 0);
+	assert_true(o.apicv);
+	assert_bad_value("apicv=no", "apicv", "no");
+	assert_bad_value("apicv", "apicv", "");
+}
+
 static void test_unknown_options(void **state)
 {
 	struct hv_options o;
@@ -358,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_loglevel),
 		cmocka_unit_test(test_loglevel_bad_values),
 		cmocka_unit_test(test_crash),
+		cmocka_unit_test(test_apicv),
 		cmocka_unit_test(test_unknown_options),
 		cmocka_unit_test(test_paths_skipped),
 		cmocka_unit_test(test_whitespace),

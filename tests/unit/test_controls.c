@@ -105,19 +105,24 @@ static void test_haswell(void **state)
 			 PROC_MUST | PROC_HLT_EXIT | PROC_IO_BITMAPS |
 				 PROC_MSR_BITMAPS | PROC_SECONDARY |
 				 PROC_TSC_OFFSET | PROC_MOV_DR_EXIT |
-				 PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT |
-				 PROC_MWAIT_EXIT | PROC_MONITOR_EXIT |
-				 PROC_RDPMC_EXIT);
-	/* not asked for: CR3 exits, RDTSC/INVLPG exiting, TPR shadow,
-	 * unconditional I/O exiting, windows, MTF, PAUSE exiting */
+				 PROC_TPR_SHADOW | PROC_MWAIT_EXIT |
+				 PROC_MONITOR_EXIT | PROC_RDPMC_EXIT);
+	/* not asked for: CR3 exits, RDTSC/INVLPG exiting, CR8 exits (the
+	 * TPR shadow virtualizes CR8), unconditional I/O exiting, windows,
+	 * MTF, PAUSE exiting */
 	assert_int_equal(c.proc & (PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT |
 				   PROC_RDTSC_EXIT | PROC_INVLPG_EXIT |
-				   PROC_TPR_SHADOW | PROC_UNCOND_IO_EXIT |
+				   PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT |
+				   PROC_UNCOND_IO_EXIT |
 				   PROC_INTR_WINDOW | PROC_NMI_WINDOW |
 				   PROC_MTF | PROC_PAUSE_EXIT),
 			 0);
 	assert_int_equal(c.proc2, PROC2_EPT | PROC2_UNRESTRICTED | PROC2_VPID |
-					  PROC2_RDTSCP | PROC2_INVPCID);
+					  PROC2_RDTSCP | PROC2_INVPCID |
+					  PROC2_VIRT_APIC_ACCESS |
+					  PROC2_APIC_REG_VIRT |
+					  PROC2_VIRT_INTR_DELIVERY);
+	assert_true(c.apicv);
 	assert_int_equal(c.exit, EXIT_MUST | EXIT_CTL_HOST_64 | EXIT_CTL_ACK_INTR |
 					 EXIT_CTL_SAVE_EFER | EXIT_CTL_LOAD_EFER |
 					 EXIT_CTL_SAVE_PAT | EXIT_CTL_LOAD_PAT |
@@ -144,8 +149,8 @@ static void test_haswell_literal_values(void **state)
 
 	compute_ok(&m, &c);
 	assert_int_equal(c.pin, 0x7f);
-	assert_int_equal(c.proc, 0xb6986dfa);
-	assert_int_equal(c.proc2, 0x10aa);
+	assert_int_equal(c.proc, 0xb6a06dfa);
+	assert_int_equal(c.proc2, 0x13ab);
 	assert_int_equal(c.exit, 0x007feffb);
 	assert_int_equal(c.entry, 0x0000d1fb);
 }
@@ -378,8 +383,54 @@ static void test_vpid_needs_invvpid(void **state)
 	forbid(&m.proc2, PROC2_VPID);
 	compute_ok(&m, &c);
 	assert_false(c.vpid);
-	assert_int_equal(c.proc2, PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP |
-					  PROC2_INVPCID);
+	assert_int_equal(c.proc2 & ~(PROC2_VIRT_APIC_ACCESS |
+				     PROC2_APIC_REG_VIRT |
+				     PROC2_VIRT_INTR_DELIVERY),
+			 PROC2_EPT | PROC2_UNRESTRICTED | PROC2_RDTSCP |
+				 PROC2_INVPCID);
+}
+
+/* APIC virtualization needs all four controls; with any missing, the
+ * trap path: no TPR shadow, no APIC controls, CR8 exits. */
+static void assert_trap_path(const struct vmx_controls *c)
+{
+	assert_false(c->apicv);
+	assert_int_equal(c->proc & PROC_TPR_SHADOW, 0);
+	assert_int_equal(c->proc & (PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT),
+			 PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT);
+	assert_int_equal(c->proc2 & (PROC2_VIRT_APIC_ACCESS |
+				     PROC2_APIC_REG_VIRT |
+				     PROC2_VIRT_INTR_DELIVERY), 0);
+}
+
+static void test_apicv_all_or_nothing(void **state)
+{
+	static const uint32_t proc2_bits[] = { PROC2_VIRT_APIC_ACCESS,
+					       PROC2_APIC_REG_VIRT,
+					       PROC2_VIRT_INTR_DELIVERY };
+	struct vmx_msrs m;
+	struct vmx_controls c;
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(proc2_bits); i++) {
+		m = haswell();
+		forbid(&m.proc2, proc2_bits[i]);
+		compute_ok(&m, &c);
+		assert_trap_path(&c);
+		assert_true(c.vpid); /* the rest is unaffected */
+	}
+	m = haswell();
+	forbid(&m.proc, PROC_TPR_SHADOW);
+	compute_ok(&m, &c);
+	assert_trap_path(&c);
+	/* the apicv=off option */
+	m = haswell();
+	compute_ok(&m, &c);
+	assert_true(c.apicv);
+	vmx_controls_no_apicv(&c);
+	assert_trap_path(&c);
+	assert_int_equal(c.proc2, PROC2_EPT | PROC2_UNRESTRICTED | PROC2_VPID |
+					  PROC2_RDTSCP | PROC2_INVPCID);
 }
 
 static void test_secondary_extras_optional(void **state)
@@ -441,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_preemption_timer_optional),
 		cmocka_unit_test(test_vpid_needs_invvpid),
 		cmocka_unit_test(test_secondary_extras_optional),
+		cmocka_unit_test(test_apicv_all_or_nothing),
 		cmocka_unit_test(test_primary_extras_optional),
 	};
 

@@ -34,6 +34,9 @@ enum handler {
 	H_RDPMC,
 	H_EPT_VIOLATION,
 	H_EPT_MISCONFIG,
+	H_APIC_ACCESS,
+	H_APIC_WRITE,
+	H_VIRTUALIZED_EOI,
 	H_COUNT
 };
 
@@ -45,7 +48,8 @@ static const char *const handler_names[H_COUNT] = {
 	"exit_window",	     "exit_preemption_timer", "exit_hlt",
 	"exit_xsetbv",	     "exit_skip",	   "exit_triple_fault",
 	"exit_init_signal",  "exit_rdtsc",	   "exit_rdpmc",
-	"exit_ept_violation", "exit_ept_misconfig",
+	"exit_ept_violation", "exit_ept_misconfig", "exit_apic_access",
+	"exit_apic_write",   "exit_virtualized_eoi",
 };
 
 static enum handler ran;
@@ -78,6 +82,9 @@ STUB(exit_preemption_timer, H_PREEMPTION_TIMER)
 STUB(exit_hlt, H_HLT)
 STUB(exit_xsetbv, H_XSETBV)
 STUB(exit_skip, H_SKIP)
+STUB(exit_apic_access, H_APIC_ACCESS)
+STUB(exit_apic_write, H_APIC_WRITE)
+STUB(exit_virtualized_eoi, H_VIRTUALIZED_EOI)
 STUB(exit_triple_fault, H_TRIPLE_FAULT)
 STUB(exit_init_signal, H_INIT_SIGNAL)
 STUB(exit_rdtsc, H_RDTSC)
@@ -156,6 +163,10 @@ static void test_exits_we_ask_for(void **state)
 		{ EXIT_EPT_MISCONFIG, H_EPT_MISCONFIG },
 		{ EXIT_PREEMPTION_TIMER, H_PREEMPTION_TIMER },
 		{ EXIT_XSETBV, H_XSETBV },
+		/* APIC virtualization */
+		{ EXIT_APIC_ACCESS, H_APIC_ACCESS },
+		{ EXIT_VIRTUALIZED_EOI, H_VIRTUALIZED_EOI },
+		{ EXIT_APIC_WRITE, H_APIC_WRITE },
 		/* instructions that are harmless to skip */
 		{ EXIT_INVD, H_SKIP },
 		{ EXIT_WBINVD, H_SKIP },
@@ -174,6 +185,9 @@ static void test_exits_we_ask_for(void **state)
 	assert_int_equal(EXIT_EPT_MISCONFIG, 49);
 	assert_int_equal(EXIT_PREEMPTION_TIMER, 52);
 	assert_int_equal(EXIT_XSETBV, 55);
+	assert_int_equal(EXIT_APIC_ACCESS, 44);
+	assert_int_equal(EXIT_VIRTUALIZED_EOI, 45);
+	assert_int_equal(EXIT_APIC_WRITE, 56);
 	for (unsigned i = 0; i < ARRAY_SIZE(map); i++)
 		assert_handler(map[i].reason, map[i].h);
 }
@@ -219,6 +233,7 @@ static void test_other_reasons_stop_the_vm(void **state)
 		EXIT_CR_ACCESS, EXIT_DR_ACCESS, EXIT_IO, EXIT_RDMSR,
 		EXIT_WRMSR, EXIT_PAUSE, EXIT_EPT_VIOLATION, EXIT_EPT_MISCONFIG,
 		EXIT_RDTSCP, EXIT_PREEMPTION_TIMER, EXIT_WBINVD, EXIT_XSETBV,
+		EXIT_APIC_ACCESS, EXIT_VIRTUALIZED_EOI, EXIT_APIC_WRITE,
 	};
 	unsigned stops = 0;
 
@@ -230,11 +245,12 @@ static void test_other_reasons_stop_the_vm(void **state)
 		stops++;
 	}
 	/* SIPI, SMIs, task switch, INVLPG, entry failures, the reserved
-	 * numbers, MTF, machine check, APIC virtualisation, descriptor
-	 * tables, RDRAND/RDSEED, INVPCID, PML, SPP */
+	 * numbers, MTF, machine check, TPR below threshold (we use
+	 * virtual-interrupt delivery or no TPR shadow), descriptor tables,
+	 * RDRAND/RDSEED, INVPCID, PML, SPP */
 	assert_int_equal(stops, EXIT_REASON_MAX - ARRAY_SIZE(handled) -
 					ARRAY_SIZE(ud_reasons));
-	assert_int_equal(stops, 25);
+	assert_int_equal(stops, 22);
 	assert_handler(EXIT_INVALID_GUEST_STATE, H_STOP_VM);
 	assert_handler(EXIT_MSR_LOADING, H_STOP_VM);
 	assert_handler(EXIT_MACHINE_CHECK, H_STOP_VM);

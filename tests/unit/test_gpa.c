@@ -336,6 +336,35 @@ static void assert_mmio_at(const struct gpa_space *s, uint64_t gpa,
 	assert_string_equal(m->name, name);
 }
 
+/* The APIC-access page: one page of an MMIO range mapped to a host page,
+ * read/write, no execute, WB; still MMIO, never RAM. */
+static void test_back_mmio(void **state)
+{
+	struct gpa_space s;
+	struct pt_leaf leaf;
+
+	(void)state;
+	new_space(&s, 3);
+	assert_int_equal(gpa_add_ram(&s, 0, RAM_HPA, RAM_BYTES), 0);
+	assert_int_equal(gpa_add_mmio(&s, 0xfee00000ull, SZ_4K, mmio_b, &dev_b,
+				      "lapic"), 0);
+	/* only inside a device's range, page-aligned */
+	assert_int_equal(gpa_back_mmio(&s, 0xfed00000ull, RAM_HPA), -EINVAL);
+	assert_int_equal(gpa_back_mmio(&s, 0xfee00000ull, RAM_HPA + 8),
+			 -EINVAL);
+	assert_int_equal(gpa_back_mmio(&s, 0xfee00800ull, RAM_HPA), -EINVAL);
+	assert_absent(&s, 0xfee00000ull);
+	assert_int_equal(gpa_back_mmio(&s, 0xfee00000ull, RAM_HPA + SZ_4K), 0);
+	assert_int_equal(pt_lookup(&s.ept, 0xfee00000ull, &leaf), 0);
+	assert_int_equal(leaf.pa, RAM_HPA + SZ_4K);
+	assert_int_equal(leaf.size, SZ_4K);
+	assert_int_equal(leaf.flags & (EPT_RWX | (7ull << 3)),
+			 EPT_R | EPT_W | EPT_MT_WB);
+	assert_mmio_at(&s, 0xfee00000ull, "lapic");
+	assert_null(gpa_to_hva(&s, 0xfee00000ull, 4));
+	destroy_no_leak(&s);
+}
+
 static void test_mmio_not_in_ept(void **state)
 {
 	struct gpa_space s;
@@ -690,6 +719,7 @@ int main(void)
 		T(test_ram_pages_2m_format),
 		T(test_ram_table_count),
 		T(test_mmio_not_in_ept),
+		T(test_back_mmio),
 		T(test_overlaps),
 		T(test_limits),
 		T(test_bad_arguments),

@@ -94,6 +94,10 @@ static void test_add_and_dispatch(void **state)
 	pit.ret = -EIO;
 	assert_int_equal(pio_access(&bus, vcpu, 0x43, 1, &val, false), -EIO);
 	assert_int_equal(pit.calls, 3);
+	/* every access counted where it went */
+	assert_int_equal(bus.r[0].hits, 3);
+	assert_int_equal(bus.r[1].hits, 3);
+	assert_int_equal(bus.unclaimed, 0);
 }
 
 static void test_unclaimed_ports(void **state)
@@ -122,6 +126,8 @@ static void test_unclaimed_ports(void **state)
 	assert_int_equal(val, 0x1234);
 	assert_int_equal(pio_access(&bus, vcpu, 0x0, 4, &val, true), 0);
 	assert_int_equal(d.calls, 0);
+	assert_int_equal(bus.unclaimed, 6);
+	assert_int_equal(bus.r[0].hits, 0);
 	/* an empty bus */
 	struct pio_bus empty = { 0 };
 	assert_int_equal(pio_access(&empty, vcpu, 0x60, 2, &val, false), 0);

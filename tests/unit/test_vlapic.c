@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* drivers/vlapic*.c: the virtual local APIC (Intel SDM Vol. 3A chapter
  * 10): registers, x2APIC MSRs, IA32_APIC_BASE, priorities, IPIs,
- * destinations, LINT pins and the timer, with a fake clock. */
+ * destinations, LINT pins and the timer, with a fake clock; the register
+ * page and APIC virtualization (Vol. 3C chapter 29), with the CPU's part
+ * played by writes to the page. */
 #include "unit.h"
 
 #include <stdbool.h>
@@ -26,6 +28,8 @@ struct env {
 
 static struct env env;
 static struct vlapic a;
+/* The register pages: a's, and one for a second APIC in a test. */
+static _Alignas(4096) uint32_t page[1024], page2[1024];
 
 static void cb_send_ipi(void *ctx, const struct vlapic_ipi *ipi)
 {
@@ -73,7 +77,7 @@ static int setup(void **state)
 {
 	memset(&env, 0, sizeof(env));
 	env.tsc = T0;
-	vlapic_init(&a, ID, true, &ops, &env);
+	vlapic_init(&a, ID, true, &ops, &env, page);
 	return 0;
 }
 
@@ -134,19 +138,36 @@ static void to_x2apic(void)
 	assert_true(vlapic_x2apic(&a));
 }
 
+/* The page word at off, as the CPU would see it. */
+static uint32_t pg(uint32_t off)
+{
+	return *vlapic_reg(&a, off);
+}
+
+static bool pg_bit(uint32_t reg, unsigned v)
+{
+	return pg(reg + v / 32 * 16) & (1u << (v % 32));
+}
+
+static bool irr_in(unsigned v)
+{
+	return a.irr_in[v / 32] & (1u << (v % 32));
+}
+
+/* Requested: in the page IRR or still in irr_in. */
 static bool irr(unsigned v)
 {
-	return a.irr[v / 32] & (1u << (v % 32));
+	return pg_bit(VLAPIC_REG_IRR, v) || irr_in(v);
 }
 
 static bool isr(unsigned v)
 {
-	return a.isr[v / 32] & (1u << (v % 32));
+	return pg_bit(VLAPIC_REG_ISR, v);
 }
 
 static bool tmr(unsigned v)
 {
-	return a.tmr[v / 32] & (1u << (v % 32));
+	return pg_bit(VLAPIC_REG_TMR, v);
 }
 
 /* Accepts, acknowledges (as the hypervisor does when injecting). */
@@ -197,7 +218,7 @@ static void test_power_up_values(void **state)
 	assert_int_equal(vlapic_tsc_deadline(&a), 0);
 	assert_int_equal(mrd(VLAPIC_MSR_APIC_BASE), 0xfee00900);
 	/* an AP: no BSP flag; no callbacks needed */
-	vlapic_init(&ap, 1, false, NULL, NULL);
+	vlapic_init(&ap, 1, false, NULL, NULL, page2);
 	assert_int_equal(vlapic_apic_base(&ap), 0xfee00800);
 	assert_int_equal(env.kicks + env.n_ipi + env.n_eoi + env.n_timer, 0);
 }
@@ -693,7 +714,7 @@ static void test_x2apic_msrs_need_x2apic_mode(void **state)
 
 static void test_x2apic_registers(void **state)
 {
-	vlapic_init(&a, 0x123, false, &ops, &env);
+	vlapic_init(&a, 0x123, false, &ops, &env, page);
 	sw_enable();
 	wr(VLAPIC_REG_TPR, 0x20);
 	to_x2apic();
@@ -827,7 +848,7 @@ static void test_apic_base_transitions(void **state)
 	assert_int_equal(vlapic_mmio_read(&a, 0x20, 4, &v), -ENODEV);
 	assert_int_equal(vlapic_pending_vector(&a), -1);
 	vlapic_accept_irq(&a, 0x80, false);
-	assert_int_equal(a.irr[4], 0);
+	assert_false(irr(0x80));
 	/* disabled -> x2APIC: #GP; -> xAPIC: reset state */
 	assert_int_equal(vlapic_msr_write(&a, 0x1b, x2), -1);
 	mwr(0x1b, xapic);
@@ -937,7 +958,7 @@ static void test_match_physical(void **state)
 	assert_false(vlapic_match_dest(&a, 4, false, false));
 	assert_true(vlapic_match_dest(&a, 0xff, false, false));
 	assert_true(vlapic_match_dest(&a, 0x103, false, false)); /* 8 bits */
-	vlapic_init(&b, 0x123, false, NULL, NULL);
+	vlapic_init(&b, 0x123, false, NULL, NULL, page2);
 	assert_int_equal(vlapic_set_apic_base(&b, vlapic_apic_base(&b) |
 						      VLAPIC_BASE_EXTD),
 			 0);
@@ -980,7 +1001,7 @@ static void test_match_logical_xapic(void **state)
 
 static void test_match_logical_x2apic(void **state)
 {
-	vlapic_init(&a, 0x123, false, &ops, &env);
+	vlapic_init(&a, 0x123, false, &ops, &env, page);
 	to_x2apic();
 	/* cluster 0x12, member bit 3 */
 	assert_true(vlapic_match_dest(&a, 0x00120008, true, true));
@@ -991,7 +1012,7 @@ static void test_match_logical_x2apic(void **state)
 	assert_true(vlapic_match_dest(&a, 0xffffffff, true, true));
 	assert_false(vlapic_match_dest(&a, 0x00120008, false, true));
 	/* ID 0x20: cluster 2, bit 0 */
-	vlapic_init(&a, 0x20, false, &ops, &env);
+	vlapic_init(&a, 0x20, false, &ops, &env, page);
 	to_x2apic();
 	assert_int_equal(mrd(0x80d), 0x00020001);
 	assert_true(vlapic_match_dest(&a, 0x00020001, true, true));
@@ -1002,7 +1023,7 @@ static void test_ipi_match_shorthands(void **state)
 	struct vlapic other;
 	struct vlapic_ipi ipi = { .source = ID, .dest = 9, .x2apic = false };
 
-	vlapic_init(&other, 9, false, NULL, NULL);
+	vlapic_init(&other, 9, false, NULL, NULL, page2);
 	ipi.shorthand = VLAPIC_SH_NONE;
 	assert_false(vlapic_ipi_match(&a, &ipi));
 	assert_true(vlapic_ipi_match(&other, &ipi));
@@ -1379,7 +1400,7 @@ static void test_no_callbacks(void **state)
 	struct vlapic q;
 	uint32_t v;
 
-	vlapic_init(&q, 0, true, NULL, NULL);
+	vlapic_init(&q, 0, true, NULL, NULL, page2);
 	assert_int_equal(vlapic_mmio_write(&q, VLAPIC_REG_SVR, 4, 0x1ff), 0);
 	vlapic_accept_irq(&q, 0x40, true);
 	vlapic_ack(&q, 0x40);
@@ -1394,6 +1415,638 @@ static void test_no_callbacks(void **state)
 	assert_int_equal(v, 5); /* now() is 0 without a clock */
 	vlapic_timer_expired(&q, 10);
 	assert_int_equal(vlapic_pending_vector(&q), 0x40);
+}
+
+/* ---- the register page -------------------------------------------------- */
+
+/* Every word of the page but those listed (offsets) is zero. */
+static void check_page_zero_but(const uint32_t *offs, unsigned n)
+{
+	for (uint32_t off = 0; off < 4096; off += 4) {
+		bool listed = false;
+
+		for (unsigned i = 0; i < n; i++)
+			listed |= offs[i] == off;
+		if (!listed && pg(off))
+			fail_msg("page word %#x = %#x, want 0", off, pg(off));
+	}
+}
+
+static void test_page_after_init(void **state)
+{
+	static const uint32_t regs[] = {
+		VLAPIC_REG_ID, VLAPIC_REG_VERSION, VLAPIC_REG_DFR,
+		VLAPIC_REG_SVR, 0x320, 0x330, 0x340, 0x350, 0x360, 0x370,
+	};
+
+	/* init clears whatever the page held */
+	memset(page, 0xa5, sizeof(page));
+	vlapic_init(&a, ID, true, &ops, &env, page);
+	assert_int_equal(pg(VLAPIC_REG_ID), ID << 24);
+	assert_int_equal(pg(VLAPIC_REG_VERSION), 0x50014);
+	assert_int_equal(pg(VLAPIC_REG_DFR), 0xffffffff);
+	assert_int_equal(pg(VLAPIC_REG_SVR), 0xff);
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+		assert_int_equal(pg(VLAPIC_REG_LVT_TIMER + 16 * i), 0x10000);
+	check_page_zero_but(regs, ARRAY_SIZE(regs));
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(a.irr_in[i], 0);
+	assert_false(a.apicv);
+	assert_ptr_equal(vlapic_reg(&a, 0x80), (uint32_t *)page + 0x20);
+}
+
+static void test_page_after_writes(void **state)
+{
+	sw_enable();
+	assert_int_equal(pg(VLAPIC_REG_SVR), 0x1ff);
+	wr(VLAPIC_REG_TPR, 0x35);
+	assert_int_equal(pg(VLAPIC_REG_TPR), 0x35);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x35);
+	wr(VLAPIC_REG_LDR, 0xffffffff);
+	assert_int_equal(pg(VLAPIC_REG_LDR), 0xff000000);
+	wr(VLAPIC_REG_DFR, 0);
+	assert_int_equal(pg(VLAPIC_REG_DFR), 0x0fffffff);
+	wr(VLAPIC_REG_ICR_HI, 0x05123456);
+	assert_int_equal(pg(VLAPIC_REG_ICR_HI), 0x05000000);
+	wr(VLAPIC_REG_ICR_LO, 0x4400);
+	assert_int_equal(pg(VLAPIC_REG_ICR_LO), 0x4400);
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++) {
+		wr(VLAPIC_REG_LVT_TIMER + 16 * i, 0x40 + i);
+		assert_int_equal(pg(VLAPIC_REG_LVT_TIMER + 16 * i), 0x40 + i);
+	}
+	wr(VLAPIC_REG_TIMER_DCR, 0xb);
+	assert_int_equal(pg(VLAPIC_REG_TIMER_DCR), 0xb);
+	wr(VLAPIC_REG_TIMER_ICR, 1234);
+	assert_int_equal(pg(VLAPIC_REG_TIMER_ICR), 1234);
+	assert_int_equal(pg(VLAPIC_REG_TIMER_CCR), 0); /* never in the page */
+	/* ESR: the latched value */
+	rd(0x10);
+	assert_int_equal(pg(VLAPIC_REG_ESR), 0);
+	wr(VLAPIC_REG_ESR, 0);
+	assert_int_equal(pg(VLAPIC_REG_ESR), VLAPIC_ESR_ILLEGAL_REG);
+	/* ISR, TMR, PPR as interrupts come and go */
+	wr(VLAPIC_REG_TPR, 0);
+	vlapic_accept_irq(&a, 0x61, true);
+	assert_true(tmr(0x61));
+	assert_int_equal(pg(VLAPIC_REG_TMR + 0x30), 1u << 1);
+	deliver(0x61);
+	assert_int_equal(pg(VLAPIC_REG_ISR + 0x30), 1u << 1);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x60);
+	wr(VLAPIC_REG_EOI, 0);
+	assert_int_equal(pg(VLAPIC_REG_ISR + 0x30), 0);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0);
+	assert_int_equal(pg(VLAPIC_REG_EOI), 0);
+	/* APR and RRD stay 0 */
+	wr(VLAPIC_REG_APR, 0xff);
+	assert_int_equal(pg(VLAPIC_REG_APR), 0);
+	assert_int_equal(pg(VLAPIC_REG_RRD), 0);
+}
+
+static void test_page_x2apic_and_reset(void **state)
+{
+	vlapic_init(&a, 0x123, true, &ops, &env, page);
+	sw_enable();
+	wr(VLAPIC_REG_LDR, 0x01000000);
+	wr(VLAPIC_REG_ICR_HI, 0x05000000);
+	to_x2apic();
+	assert_int_equal(pg(VLAPIC_REG_ID), 0x123);
+	assert_int_equal(pg(VLAPIC_REG_LDR), 0x00120008);
+	assert_int_equal(pg(VLAPIC_REG_ICR_HI), 0);
+	assert_int_equal(pg(VLAPIC_REG_SVR), 0x1ff);
+	/* the 64-bit ICR: high half at 0x310 and, for the CPU, 0x304 */
+	mwr(0x830, 0x0000000700000040ull);
+	assert_int_equal(pg(VLAPIC_REG_ICR_LO), 0x40);
+	assert_int_equal(pg(VLAPIC_REG_ICR_HI), 7);
+	assert_int_equal(pg(VLAPIC_REG_ICR_LO + 4), 7);
+	mwr(0x808, 0x20);
+	mwr(0x832, 0x31);
+	vlapic_accept_irq(&a, 0x90, false);
+	assert_true(irr_in(0x90));
+	/* INIT in x2APIC mode: ID and derived LDR stay, the rest resets */
+	vlapic_reset(&a);
+	assert_int_equal(pg(VLAPIC_REG_ID), 0x123);
+	assert_int_equal(pg(VLAPIC_REG_LDR), 0x00120008);
+	assert_int_equal(pg(VLAPIC_REG_TPR), 0);
+	assert_int_equal(pg(VLAPIC_REG_SVR), 0xff);
+	assert_int_equal(pg(VLAPIC_REG_LVT_TIMER), 0x10000);
+	assert_int_equal(pg(VLAPIC_REG_ICR_LO + 4), 0);
+	assert_false(irr_in(0x90));
+	assert_false(irr(0x90));
+	/* disabling and re-enabling in xAPIC mode: the xAPIC forms */
+	mwr(0x1b, 0xfee00000);
+	mwr(0x1b, 0xfee00000 | VLAPIC_BASE_EN);
+	assert_int_equal(pg(VLAPIC_REG_ID), 0x23u << 24);
+	assert_int_equal(pg(VLAPIC_REG_LDR), 0);
+	assert_int_equal(pg(VLAPIC_REG_DFR), 0xffffffff);
+	assert_int_equal(pg(VLAPIC_REG_VERSION), 0x50014);
+}
+
+/* ---- irr_in and the page IRR --------------------------------------------- */
+
+static void test_accept_goes_to_irr_in(void **state)
+{
+	uint32_t before[1024];
+
+	sw_enable();
+	assert_int_equal(vlapic_sync_irr(&a), -1);
+	memcpy(before, page, sizeof(page));
+	vlapic_accept_irq(&a, 0x40, false);
+	vlapic_accept_irq(&a, 0x91, true);
+	assert_true(irr_in(0x40));
+	assert_true(irr_in(0x91));
+	/* the page is untouched but the TMR bit of 0x91 */
+	before[(VLAPIC_REG_TMR + 0x40) / 4] |= 1u << (0x91 % 32);
+	assert_memory_equal(before, page, sizeof(page));
+	assert_int_equal(vlapic_highest_irr(&a), -1);
+	/* the guest's IRR read sees both */
+	assert_int_equal(rd(VLAPIC_REG_IRR + 0x20), 1);
+	assert_int_equal(vlapic_pending_vector(&a), 0x91);
+	/* sync: into the page, irr_in empty, the highest returned */
+	assert_int_equal(vlapic_sync_irr(&a), 0x91);
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(a.irr_in[i], 0);
+	assert_int_equal(pg(VLAPIC_REG_IRR + 0x20), 1);
+	assert_int_equal(pg(VLAPIC_REG_IRR + 0x40), 1u << (0x91 % 32));
+	assert_int_equal(vlapic_pending_vector(&a), 0x91);
+	/* a second sync ORs: page bits stay, new ones join */
+	vlapic_accept_irq(&a, 0x30, false);
+	assert_int_equal(vlapic_sync_irr(&a), 0x91);
+	assert_true(pg_bit(VLAPIC_REG_IRR, 0x30));
+	assert_true(pg_bit(VLAPIC_REG_IRR, 0x40));
+	/* dropped while software-disabled: not in irr_in either */
+	wr(VLAPIC_REG_SVR, 0xff);
+	vlapic_accept_irq(&a, 0x77, false);
+	assert_false(irr_in(0x77));
+}
+
+static void test_pending_and_ack_across_irr(void **state)
+{
+	sw_enable();
+	vlapic_accept_irq(&a, 0x50, false);
+	vlapic_sync_irr(&a);
+	vlapic_accept_irq(&a, 0x60, false); /* irr_in only */
+	assert_int_equal(vlapic_pending_vector(&a), 0x60);
+	vlapic_ack(&a, 0x60);
+	assert_false(irr_in(0x60));
+	assert_true(isr(0x60));
+	assert_int_equal(vlapic_pending_vector(&a), -1);
+	wr(VLAPIC_REG_EOI, 0);
+	/* the page IRR's vector */
+	assert_int_equal(vlapic_pending_vector(&a), 0x50);
+	vlapic_ack(&a, 0x50);
+	assert_false(pg_bit(VLAPIC_REG_IRR, 0x50));
+	assert_true(isr(0x50));
+	wr(VLAPIC_REG_EOI, 0);
+	/* in both at once: one interrupt, both bits go */
+	vlapic_accept_irq(&a, 0x70, false);
+	vlapic_sync_irr(&a);
+	vlapic_accept_irq(&a, 0x70, false);
+	vlapic_ack(&a, 0x70);
+	assert_false(irr(0x70));
+	assert_true(isr(0x70));
+	assert_int_equal(vlapic_pending_vector(&a), -1);
+	/* in neither: ignored */
+	vlapic_ack(&a, 0x80);
+	assert_false(isr(0x80));
+	/* the highest of the union, whichever holds it */
+	wr(VLAPIC_REG_EOI, 0);
+	vlapic_accept_irq(&a, 0x45, false);
+	vlapic_sync_irr(&a);
+	vlapic_accept_irq(&a, 0x35, false);
+	assert_int_equal(vlapic_pending_vector(&a), 0x45);
+	vlapic_accept_irq(&a, 0x55, false);
+	assert_int_equal(vlapic_pending_vector(&a), 0x55);
+}
+
+static void test_highest_isr_irr(void **state)
+{
+	sw_enable();
+	assert_int_equal(vlapic_highest_isr(&a), -1);
+	assert_int_equal(vlapic_highest_irr(&a), -1);
+	vlapic_accept_irq(&a, 0x3f, false);
+	vlapic_accept_irq(&a, 0x40, false);
+	vlapic_accept_irq(&a, 0xff, false);
+	assert_int_equal(vlapic_highest_irr(&a), -1); /* irr_in is not */
+	assert_int_equal(vlapic_sync_irr(&a), 0xff);
+	assert_int_equal(vlapic_highest_irr(&a), 0xff);
+	deliver(0xff);
+	assert_int_equal(vlapic_highest_isr(&a), 0xff);
+	assert_int_equal(vlapic_highest_irr(&a), 0x40);
+	wr(VLAPIC_REG_EOI, 0);
+	deliver(0x40);
+	assert_int_equal(vlapic_highest_irr(&a), 0x3f);
+	assert_int_equal(vlapic_highest_isr(&a), 0x40);
+	/* irr_in does not count for RVI */
+	vlapic_accept_irq(&a, 0x80, false);
+	assert_int_equal(vlapic_highest_irr(&a), 0x3f);
+	wr(VLAPIC_REG_EOI, 0);
+	assert_int_equal(vlapic_highest_isr(&a), -1);
+	deliver(0x80); /* from irr_in */
+	assert_int_equal(vlapic_highest_isr(&a), 0x80);
+	assert_int_equal(vlapic_highest_irr(&a), 0x3f);
+}
+
+/* ---- APIC virtualization: kicks, EOIs, the CPU's own changes ------------- */
+
+static void test_apicv_kicks_every_new_bit(void **state)
+{
+	/* without apicv: only a new deliverable vector kicks */
+	sw_enable();
+	vlapic_accept_irq(&a, 0x40, false);
+	vlapic_accept_irq(&a, 0x30, false);
+	vlapic_sync_irr(&a);
+	vlapic_accept_irq(&a, 0x40, false);
+	assert_int_equal(env.kicks, 1);
+	/* with: every bit new in irr_in, whatever the page and TPR say */
+	setup(NULL);
+	a.apicv = true;
+	sw_enable();
+	vlapic_accept_irq(&a, 0x40, false);
+	assert_int_equal(env.kicks, 1);
+	vlapic_accept_irq(&a, 0x40, false); /* already in irr_in */
+	assert_int_equal(env.kicks, 1);
+	vlapic_accept_irq(&a, 0x30, false); /* below the pending one */
+	assert_int_equal(env.kicks, 2);
+	vlapic_sync_irr(&a);
+	vlapic_accept_irq(&a, 0x40, false); /* the page may be stale */
+	assert_int_equal(env.kicks, 3);
+	vlapic_set_tpr(&a, 0xf0);
+	vlapic_accept_irq(&a, 0x20, false);
+	assert_int_equal(env.kicks, 4);
+	/* not accepted, no kick: software-disabled, illegal vectors */
+	vlapic_accept_irq(&a, 0x05, false); /* the error LVT is masked */
+	assert_int_equal(env.kicks, 4);
+	wr(VLAPIC_REG_SVR, 0xff);
+	vlapic_accept_irq(&a, 0x50, false);
+	assert_int_equal(env.kicks, 4);
+	/* hardware-disabled */
+	sw_enable();
+	mwr(0x1b, 0xfee00000);
+	vlapic_accept_irq(&a, 0x50, false);
+	assert_int_equal(env.kicks, 4);
+}
+
+static void test_apicv_eoi(void **state)
+{
+	a.apicv = true;
+	sw_enable();
+	vlapic_accept_irq(&a, 0x40, true);
+	vlapic_accept_irq(&a, 0x50, false);
+	vlapic_sync_irr(&a);
+	/* the CPU delivers 0x50 then 0x40, and EOIs them */
+	*vlapic_reg(&a, VLAPIC_REG_IRR + 0x20) = 0;
+	*vlapic_reg(&a, VLAPIC_REG_ISR + 0x20) = 1u | 1u << 16;
+	*vlapic_reg(&a, VLAPIC_REG_ISR + 0x20) = 1u;
+	vlapic_apicv_eoi(&a, 0x50); /* edge: nothing to tell */
+	assert_int_equal(env.n_eoi, 0);
+	*vlapic_reg(&a, VLAPIC_REG_ISR + 0x20) = 0;
+	vlapic_apicv_eoi(&a, 0x40);
+	assert_int_equal(env.n_eoi, 1);
+	assert_int_equal(env.eoi[0], 0x40);
+	/* the model does not touch ISR or PPR itself */
+	*vlapic_reg(&a, VLAPIC_REG_ISR + 0x30) = 1; /* 0x60 in service */
+	*vlapic_reg(&a, VLAPIC_REG_PPR) = 0x60;
+	vlapic_apicv_eoi(&a, 0x61);
+	assert_int_equal(pg(VLAPIC_REG_ISR + 0x30), 1);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x60);
+	assert_int_equal(env.n_eoi, 1);
+	/* pending re-evaluated: 0x55 waits behind 0x60 until its EOI */
+	a.apicv = false;
+	vlapic_accept_irq(&a, 0x55, false);
+	assert_int_equal(vlapic_pending_vector(&a), -1);
+	unsigned kicks = env.kicks;
+	*vlapic_reg(&a, VLAPIC_REG_ISR + 0x30) = 0;
+	*vlapic_reg(&a, VLAPIC_REG_PPR) = 0;
+	vlapic_apicv_eoi(&a, 0x60);
+	assert_int_equal(env.kicks, kicks + 1);
+	assert_int_equal(vlapic_pending_vector(&a), 0x55);
+}
+
+static void test_apicv_eoi_lint_level(void **state)
+{
+	a.apicv = true;
+	sw_enable();
+	wr(VLAPIC_REG_LVT_LINT0, VLAPIC_LVT_LEVEL | 0x70);
+	assert_int_equal(vlapic_lint(&a, 0, true), VLAPIC_DM_FIXED);
+	assert_int_equal(pg(VLAPIC_REG_LVT_LINT0), 0xc070);
+	vlapic_sync_irr(&a);
+	/* the CPU delivers and EOIs; the pin is still high: again */
+	*vlapic_reg(&a, VLAPIC_REG_IRR + 0x60) = 0;
+	vlapic_apicv_eoi(&a, 0x70);
+	assert_int_equal(env.n_eoi, 1);
+	assert_true(irr_in(0x70));
+	assert_int_equal(pg(VLAPIC_REG_LVT_LINT0), 0xc070);
+	/* pin low, EOI: remote IRR clears in the page too */
+	vlapic_lint(&a, 0, false);
+	vlapic_apicv_eoi(&a, 0x70);
+	assert_int_equal(pg(VLAPIC_REG_LVT_LINT0), 0x8070);
+	assert_int_equal(rd(VLAPIC_REG_LVT_LINT0), 0x8070);
+}
+
+static void test_cpu_changes_tpr_isr(void **state)
+{
+	sw_enable();
+	vlapic_accept_irq(&a, 0x55, false);
+	vlapic_sync_irr(&a);
+	/* the CPU raised TPR (MOV CR8, TPR virtualization) */
+	*vlapic_reg(&a, VLAPIC_REG_TPR) = 0x60;
+	assert_int_equal(vlapic_ppr(&a), 0x60);
+	assert_int_equal(rd(VLAPIC_REG_PPR), 0x60);
+	assert_int_equal(vlapic_tpr(&a), 0x60);
+	assert_int_equal(rd(VLAPIC_REG_TPR), 0x60);
+	assert_int_equal(vlapic_pending_vector(&a), -1);
+	*vlapic_reg(&a, VLAPIC_REG_TPR) = 0;
+	/* a stale page PPR is not trusted */
+	*vlapic_reg(&a, VLAPIC_REG_PPR) = 0xf0;
+	assert_int_equal(vlapic_ppr(&a), 0);
+	assert_int_equal(vlapic_pending_vector(&a), 0x55);
+	/* the CPU delivered 0x70 (ISR) */
+	*vlapic_reg(&a, VLAPIC_REG_ISR + 0x30) = 1u << 16;
+	assert_int_equal(vlapic_ppr(&a), 0x70);
+	assert_int_equal(vlapic_pending_vector(&a), -1);
+	assert_int_equal(rd(VLAPIC_REG_ISR + 0x30), 1u << 16);
+	/* the model's EOI retires what the page holds, and writes PPR */
+	wr(VLAPIC_REG_EOI, 0);
+	assert_int_equal(pg(VLAPIC_REG_ISR + 0x30), 0);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0);
+	assert_int_equal(vlapic_pending_vector(&a), 0x55);
+	/* the CPU delivered 0x55 itself: IRR -> ISR */
+	*vlapic_reg(&a, VLAPIC_REG_IRR + 0x20) = 0;
+	*vlapic_reg(&a, VLAPIC_REG_ISR + 0x20) = 1u << 21;
+	assert_int_equal(vlapic_pending_vector(&a), -1);
+	assert_int_equal(vlapic_ppr(&a), 0x50);
+	vlapic_accept_irq(&a, 0x56, false);
+	assert_int_equal(vlapic_pending_vector(&a), -1); /* same class */
+	vlapic_accept_irq(&a, 0x66, false);
+	assert_int_equal(vlapic_pending_vector(&a), 0x66);
+}
+
+static void test_set_tpr(void **state)
+{
+	sw_enable();
+	vlapic_set_tpr(&a, 0x5f);
+	assert_int_equal(vlapic_tpr(&a), 0x5f);
+	assert_int_equal(pg(VLAPIC_REG_TPR), 0x5f);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x5f);
+	assert_int_equal(rd(VLAPIC_REG_TPR), 0x5f);
+	vlapic_accept_irq(&a, 0x50, false);
+	assert_int_equal(vlapic_pending_vector(&a), -1);
+	assert_int_equal(env.kicks, 0);
+	/* CR8 = 4: TPR 0x40, 0x50 deliverable and kicked */
+	vlapic_set_tpr(&a, 4 << 4);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x40);
+	assert_int_equal(env.kicks, 1);
+	assert_int_equal(vlapic_pending_vector(&a), 0x50);
+	deliver(0x50);
+	/* below the in-service class: PPR is the ISR class */
+	vlapic_set_tpr(&a, 0x10);
+	assert_int_equal(vlapic_tpr(&a), 0x10);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x50);
+	/* and in x2APIC mode, read back through the MSR */
+	to_x2apic();
+	vlapic_set_tpr(&a, 0xa0);
+	assert_int_equal(mrd(0x808), 0xa0);
+	assert_int_equal(mrd(0x80a), 0xa0);
+}
+
+/* ---- APIC-write exits ---------------------------------------------------- */
+
+/* The guest writes val at off (the CPU stores it), then the exit. */
+static int aw(uint32_t off, uint32_t val)
+{
+	*vlapic_reg(&a, off) = val;
+	return vlapic_apicv_write(&a, off);
+}
+
+static void test_apicv_write_icr(void **state)
+{
+	a.apicv = true;
+	assert_int_equal(aw(VLAPIC_REG_ICR_HI, 0x0fabcdef), 0);
+	assert_int_equal(pg(VLAPIC_REG_ICR_HI), 0x0f000000);
+	assert_int_equal(env.n_ipi, 0);
+	/* lowest priority, logical, level assert, trigger level; busy bit */
+	assert_int_equal(aw(VLAPIC_REG_ICR_LO, 0xfffff941), 0);
+	assert_int_equal(pg(VLAPIC_REG_ICR_LO), 0x000cc941);
+	assert_int_equal(env.n_ipi, 1);
+	assert_int_equal(env.ipi[0].source, ID);
+	assert_int_equal(env.ipi[0].dest, 0x0f);
+	assert_int_equal(env.ipi[0].dest_mode, 1);
+	assert_int_equal(env.ipi[0].shorthand, VLAPIC_SH_OTHERS);
+	assert_int_equal(env.ipi[0].delivery_mode, VLAPIC_DM_LOWEST);
+	assert_int_equal(env.ipi[0].vector, 0x41);
+	assert_int_equal(env.ipi[0].level, 1);
+	assert_int_equal(env.ipi[0].trigger, 1);
+	assert_false(env.ipi[0].x2apic);
+	/* an illegal vector: ESR, nothing sent */
+	assert_int_equal(aw(VLAPIC_REG_ICR_LO, 0x0000000a), 0);
+	assert_int_equal(env.n_ipi, 1);
+	assert_int_equal(esr(), VLAPIC_ESR_SEND_ILLEGAL);
+	/* x2APIC: the CPU stores the 64-bit ICR at 0x300 */
+	to_x2apic();
+	*vlapic_reg(&a, VLAPIC_REG_ICR_LO + 4) = 0x12345678;
+	assert_int_equal(aw(VLAPIC_REG_ICR_LO, 0x00000831), 0);
+	assert_int_equal(env.n_ipi, 2);
+	assert_int_equal(env.ipi[1].dest, 0x12345678);
+	assert_int_equal(env.ipi[1].dest_mode, 1);
+	assert_int_equal(env.ipi[1].vector, 0x31);
+	assert_true(env.ipi[1].x2apic);
+	assert_int_equal(pg(VLAPIC_REG_ICR_HI), 0x12345678);
+	assert_int_equal(mrd(0x830), 0x1234567800000831ull);
+	/* RDMSR takes the high half where the CPU keeps it */
+	*vlapic_reg(&a, VLAPIC_REG_ICR_LO + 4) = 9;
+	assert_int_equal(mrd(0x830), 0x0000000900000831ull);
+	/* reserved bits: rejected, nothing sent */
+	assert_int_equal(aw(VLAPIC_REG_ICR_LO, 0x00010831), -EINVAL);
+	assert_int_equal(env.n_ipi, 2);
+}
+
+static void test_apicv_write_timer(void **state)
+{
+	sw_enable();
+	wr(VLAPIC_REG_LVT_TIMER, 0x30);
+	wr(VLAPIC_REG_TIMER_DCR, 0xb); /* divide by 1 */
+	/* the initial count arms the timer */
+	assert_int_equal(aw(VLAPIC_REG_TIMER_ICR, 1000), 0);
+	assert_int_equal(env.n_timer, 1);
+	assert_int_equal(env.timer[0], T0 + 1000);
+	env.tsc = T0 + 400;
+	assert_int_equal(rd(VLAPIC_REG_TIMER_CCR), 600);
+	/* a new divider rescales the count from where it is */
+	assert_int_equal(aw(VLAPIC_REG_TIMER_DCR, 0xfffffff1), 0);
+	assert_int_equal(pg(VLAPIC_REG_TIMER_DCR), 0x1);
+	assert_int_equal(env.n_timer, 2);
+	assert_int_equal(env.timer[1], T0 + 400 + 600 * 4);
+	assert_int_equal(rd(VLAPIC_REG_TIMER_CCR), 600);
+	/* the old divider is the model's, not the page's: a clean value */
+	env.tsc += 40; /* 10 counts at divide 4 */
+	assert_int_equal(aw(VLAPIC_REG_TIMER_DCR, 0x3), 0);
+	assert_int_equal(env.n_timer, 3);
+	assert_int_equal(env.timer[2], env.tsc + 590 * 16);
+	assert_int_equal(rd(VLAPIC_REG_TIMER_CCR), 590);
+	/* one-shot -> periodic: neither stops nor restarts */
+	assert_int_equal(aw(VLAPIC_REG_LVT_TIMER, VLAPIC_TIMER_PERIODIC | 0x30),
+			 0);
+	assert_int_equal(env.n_timer, 3);
+	/* -> TSC-deadline: stops the count, clears the initial count */
+	assert_int_equal(aw(VLAPIC_REG_LVT_TIMER,
+			    VLAPIC_TIMER_TSC_DEADLINE | 0x30),
+			 0);
+	assert_int_equal(env.n_timer, 4);
+	assert_int_equal(env.timer[3], 0);
+	assert_int_equal(pg(VLAPIC_REG_TIMER_ICR), 0);
+	assert_int_equal(rd(VLAPIC_REG_TIMER_CCR), 0);
+	/* an initial count is ignored there: the page word goes back */
+	assert_int_equal(aw(VLAPIC_REG_TIMER_ICR, 55), 0);
+	assert_int_equal(pg(VLAPIC_REG_TIMER_ICR), 0);
+	assert_int_equal(env.n_timer, 4);
+	vlapic_set_tsc_deadline(&a, T0 + 5000);
+	assert_int_equal(env.n_timer, 5);
+	/* leaving TSC-deadline mode disarms */
+	assert_int_equal(aw(VLAPIC_REG_LVT_TIMER, 0x30), 0);
+	assert_int_equal(env.n_timer, 6);
+	assert_int_equal(env.timer[5], 0);
+	assert_int_equal(vlapic_tsc_deadline(&a), 0);
+	/* reserved bits are dropped in the page */
+	assert_int_equal(aw(VLAPIC_REG_LVT_TIMER, 0xfff800ff), 0);
+	assert_int_equal(pg(VLAPIC_REG_LVT_TIMER), 0x000000ff);
+	assert_int_equal(rd(VLAPIC_REG_LVT_TIMER), 0xff);
+}
+
+static void test_apicv_write_svr_esr(void **state)
+{
+	sw_enable();
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+		wr(VLAPIC_REG_LVT_TIMER + 16 * i, 0x40 + i);
+	/* the guest's write is in the page, its exit still to come: the SVR
+	 * in effect is the old one until then */
+	*vlapic_reg(&a, VLAPIC_REG_SVR) = 0xff;
+	vlapic_accept_irq(&a, 0x90, false);
+	assert_true(irr(0x90));
+	/* clearing bit 8 software-disables: every LVT masked in the page */
+	assert_int_equal(aw(VLAPIC_REG_SVR, 0xfffff0ff), 0);
+	assert_int_equal(pg(VLAPIC_REG_SVR), 0xff);
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+		assert_int_equal(pg(VLAPIC_REG_LVT_TIMER + 16 * i),
+				 0x10040 + i);
+	assert_int_equal(vlapic_pending_vector(&a), -1);
+	vlapic_accept_irq(&a, 0x91, false);
+	assert_false(irr(0x91));
+	/* an LVT unmasked while disabled stays masked */
+	assert_int_equal(aw(VLAPIC_REG_LVT_LINT1, 0x44), 0);
+	assert_int_equal(pg(VLAPIC_REG_LVT_LINT1), 0x10044);
+	/* re-enabling */
+	unsigned kicks = env.kicks;
+	assert_int_equal(aw(VLAPIC_REG_SVR, 0x1ff), 0);
+	assert_int_equal(vlapic_pending_vector(&a), 0x90);
+	assert_int_equal(env.kicks, kicks + 1);
+	/* ESR: the write latches the errors since the last one */
+	vlapic_accept_irq(&a, 3, false);
+	assert_int_equal(pg(VLAPIC_REG_ESR), 0);
+	assert_int_equal(aw(VLAPIC_REG_ESR, 0xffffffff), 0);
+	assert_int_equal(pg(VLAPIC_REG_ESR), VLAPIC_ESR_RECV_ILLEGAL);
+	assert_int_equal(aw(VLAPIC_REG_ESR, 0), 0);
+	assert_int_equal(pg(VLAPIC_REG_ESR), 0);
+}
+
+static void test_apicv_write_masks(void **state)
+{
+	static const struct mask_case cases[] = {
+		{ VLAPIC_REG_ID, 3u << 24, 3u << 24 }, /* read-only */
+		{ VLAPIC_REG_TPR, 0xff, 0 },
+		{ VLAPIC_REG_LDR, 0xff000000, 0 },
+		{ VLAPIC_REG_DFR, 0xffffffff, 0x0fffffff },
+		{ VLAPIC_REG_SVR, 0x3ff, 0 },
+		{ VLAPIC_REG_ICR_HI, 0xff000000, 0 },
+		{ VLAPIC_REG_LVT_TIMER, 0x700ff, 0 },
+		{ VLAPIC_REG_LVT_THERMAL, 0x107ff, 0 },
+		{ VLAPIC_REG_LVT_PERF, 0x107ff, 0 },
+		{ VLAPIC_REG_LVT_LINT0, 0x1a7ff, 0 },
+		{ VLAPIC_REG_LVT_LINT1, 0x1a7ff, 0 },
+		{ VLAPIC_REG_LVT_ERROR, 0x100ff, 0 },
+		{ VLAPIC_REG_TIMER_DCR, 0xb, 0 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct mask_case *c = &cases[i];
+
+		sw_enable();
+		assert_int_equal(aw(c->off, 0xffffffff), 0);
+		if (pg(c->off) != c->after_ones || rd(c->off) != c->after_ones)
+			fail_msg("reg %#x after ~0: %#x, want %#x", c->off,
+				 pg(c->off), c->after_ones);
+		if (c->off == VLAPIC_REG_SVR)
+			continue;
+		assert_int_equal(aw(c->off, 0), 0);
+		if (pg(c->off) != c->after_zero)
+			fail_msg("reg %#x after 0: %#x, want %#x", c->off,
+				 pg(c->off), c->after_zero);
+	}
+	/* TPR writes update PPR; EOI is a normal EOI, and reads 0 */
+	wr(VLAPIC_REG_TPR, 0);
+	vlapic_accept_irq(&a, 0x61, true);
+	deliver(0x61);
+	assert_int_equal(aw(VLAPIC_REG_TPR, 0x7f), 0);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x7f);
+	assert_int_equal(aw(VLAPIC_REG_TPR, 0x10), 0);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x60);
+	assert_int_equal(aw(VLAPIC_REG_EOI, 0x1234), 0);
+	assert_false(isr(0x61));
+	assert_int_equal(pg(VLAPIC_REG_EOI), 0);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x10);
+	assert_int_equal(env.n_eoi, 1);
+	assert_int_equal(env.eoi[0], 0x61);
+	/* none of it was an error */
+	assert_int_equal(esr(), 0);
+}
+
+static void test_apicv_write_not_writable(void **state)
+{
+	static const uint32_t bad[] = {
+		VLAPIC_REG_VERSION, VLAPIC_REG_APR, VLAPIC_REG_PPR,
+		VLAPIC_REG_RRD, VLAPIC_REG_ISR, VLAPIC_REG_TMR + 0x70,
+		VLAPIC_REG_IRR + 0x10, VLAPIC_REG_TIMER_CCR, 0x000, 0x010,
+		0x2f0, 0x3f0,
+	};
+	static const uint32_t outside[] = { 0x84, 0x301, 0x400, 0xff0,
+					    0x1000 };
+
+	sw_enable();
+	wr(VLAPIC_REG_TPR, 0x20);
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
+		if (aw(bad[i], 0x5a5a5a5a) != -EINVAL)
+			fail_msg("offset %#x accepted", bad[i]);
+	for (unsigned i = 0; i < ARRAY_SIZE(outside); i++)
+		assert_int_equal(vlapic_apicv_write(&a, outside[i]), -EINVAL);
+	/* what the model knows goes back; no error is logged */
+	assert_int_equal(pg(VLAPIC_REG_VERSION), 0x50014);
+	assert_int_equal(pg(VLAPIC_REG_APR), 0);
+	assert_int_equal(pg(VLAPIC_REG_RRD), 0);
+	assert_int_equal(pg(VLAPIC_REG_PPR), 0x20);
+	assert_int_equal(esr(), 0);
+	/* x2APIC: a #GP-worthy write is refused and undone */
+	to_x2apic();
+	mwr(0x835, 0x700);
+	assert_int_equal(aw(VLAPIC_REG_LVT_LINT0, 0x20700), -EINVAL);
+	assert_int_equal(pg(VLAPIC_REG_LVT_LINT0), 0x700);
+	assert_int_equal(aw(VLAPIC_REG_SVR, 0x11ff), -EINVAL);
+	assert_int_equal(pg(VLAPIC_REG_SVR), 0x1ff);
+	assert_int_equal(aw(VLAPIC_REG_TIMER_DCR, 0x4), -EINVAL);
+	assert_int_equal(pg(VLAPIC_REG_TIMER_DCR), 0);
+	assert_int_equal(aw(VLAPIC_REG_ID, 7), -EINVAL);
+	assert_int_equal(pg(VLAPIC_REG_ID), ID);
+	assert_int_equal(aw(VLAPIC_REG_LDR, 7), -EINVAL);
+	assert_int_equal(pg(VLAPIC_REG_LDR), 0x00000008);
+	assert_int_equal(aw(VLAPIC_REG_EOI, 1), -EINVAL);
+	assert_int_equal(pg(VLAPIC_REG_EOI), 0);
+	assert_int_equal(aw(VLAPIC_REG_DFR, 0), -EINVAL);
+	/* the x2APIC forms that are legal */
+	assert_int_equal(aw(VLAPIC_REG_TPR, 0x30), 0);
+	assert_int_equal(mrd(0x808), 0x30);
+	assert_int_equal(aw(VLAPIC_REG_SELF_IPI, 0x66), 0);
+	assert_true(irr(0x66));
+	/* a hardware-disabled APIC has no registers */
+	mwr(0x1b, 0xfee00000 | VLAPIC_BASE_BSP);
+	assert_int_equal(aw(VLAPIC_REG_TPR, 0x30), -EINVAL);
 }
 
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -1437,6 +2090,22 @@ int main(void)
 		T(test_lint_fixed_level),
 		T(test_lint_hw_disabled),
 		T(test_no_callbacks),
+		T(test_page_after_init),
+		T(test_page_after_writes),
+		T(test_page_x2apic_and_reset),
+		T(test_accept_goes_to_irr_in),
+		T(test_pending_and_ack_across_irr),
+		T(test_highest_isr_irr),
+		T(test_apicv_kicks_every_new_bit),
+		T(test_apicv_eoi),
+		T(test_apicv_eoi_lint_level),
+		T(test_cpu_changes_tpr_isr),
+		T(test_set_tpr),
+		T(test_apicv_write_icr),
+		T(test_apicv_write_timer),
+		T(test_apicv_write_svr_esr),
+		T(test_apicv_write_masks),
+		T(test_apicv_write_not_writable),
 	};
 
 	return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
