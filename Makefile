@@ -268,12 +268,13 @@ system: all linux-guest
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) fuzz
 	$(MAKE) system
 
 bench: deps all linux-guest
 	$(PYTHON) bench/run.py
 
-run: deps all
+run: deps all linux-guest
 	$(PYTHON) tools/demo.py
 
 clean:

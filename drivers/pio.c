@@ -16,19 +16,21 @@ int pio_add(struct pio_bus *b, uint16_t base, uint16_t len, pio_fn fn,
 	if (b->n == PIO_MAX)
 		return -ENOSPC;
 	b->r[b->n++] = (struct pio_range){ base, len, fn, ctx, name, 0 };
+	for (uint32_t p = base; p < end; p++)
+		b->slot[p] = (uint8_t)b->n;
 	return 0;
 }
 
 int pio_access(struct pio_bus *b, struct vcpu *v, uint16_t port,
 	       unsigned size, uint32_t *val, bool write)
 {
-	for (unsigned i = 0; i < b->n; i++) {
-		struct pio_range *r = &b->r[i];
+	unsigned i = b->slot[port];
 
-		if ((uint16_t)(port - r->base) < r->len) {
-			__atomic_add_fetch(&r->hits, 1, __ATOMIC_RELAXED);
-			return r->fn(r->ctx, v, port, size, val, write);
-		}
+	if (i) {
+		struct pio_range *r = &b->r[i - 1];
+
+		__atomic_add_fetch(&r->hits, 1, __ATOMIC_RELAXED);
+		return r->fn(r->ctx, v, port, size, val, write);
 	}
 	__atomic_add_fetch(&b->unclaimed, 1, __ATOMIC_RELAXED);
 	if (!write)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* A VM's port-I/O bus: emulated devices claim port ranges; an access to a
  * port nobody claims reads all-ones and writes are dropped, as on a PC
- * bus with nothing behind it. */
+ * bus with nothing behind it. Routing is one table lookup per access
+ * (64 KiB per bus), whatever the number of devices. */
 #ifndef DRIVERS_PIO_H
 #define DRIVERS_PIO_H
 
@@ -29,6 +30,7 @@ struct pio_bus {
 	unsigned n;
 	struct pio_range r[PIO_MAX];
 	uint64_t unclaimed; /* accesses to ports nobody claims */
+	uint8_t slot[0x10000]; /* port -> range index + 1; 0: unclaimed */
 };
 
 int pio_add(struct pio_bus *b, uint16_t base, uint16_t len, pio_fn fn,

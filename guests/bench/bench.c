@@ -23,11 +23,17 @@ static uint64_t base_loop(void)
 	return stop();
 }
 
+/* Leaf 0 every time: CPUID writes EAX and ECX, so they are outputs
+ * (as inputs only, the loop would ask for leaf EAX-of-the-last-answer). */
 static uint64_t cpuid_loop(void)
 {
 	start();
-	for (unsigned i = 0; i < N; i++)
-		__asm__ volatile("cpuid" ::"a"(0), "c"(0) : "ebx", "edx", "memory");
+	for (unsigned i = 0; i < N; i++) {
+		uint32_t a = 0, c = 0;
+
+		__asm__ volatile("cpuid" : "+a"(a), "+c"(c) :: "ebx", "edx",
+				 "memory");
+	}
 	return stop();
 }
 
