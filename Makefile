@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 # make            build build/hv.elf (the multiboot2 hypervisor image)
 # make iso        hybrid BIOS+UEFI GRUB ISO, build/hv.iso
+# make efi        the EFI application build/hv.efi (part of all)
+# make esp        USB-stick disk image with an EFI system partition, build/esp.img
 # make run        install what is missing, build, boot the demo VMs
 #                 (guests/demo.cfg, or CONFIG=file) with tools/hvrun
 # make test       install what is missing, build, run every test
@@ -24,7 +26,8 @@ HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,-T,linker.ld
 
 # The hypervisor image, folder by folder.
-BOOT_SRCS    := boot/entry.S boot/mb2_entry.c boot/multiboot2.c boot/start.c
+BOOT_SRCS    := boot/entry.S boot/efi.c boot/efi_door.c boot/mb2_entry.c \
+	boot/multiboot2.c boot/start.c
 ARCH_SRCS    := arch/acpi.c arch/cpu.c arch/isr.S arch/lapic.c arch/mm.c \
 	arch/cmos.c arch/ioapic.c arch/paging.c arch/platform.c arch/pmm.c arch/power.c arch/smp.c \
 	arch/trampoline.S arch/trap.c arch/tsc.c
@@ -50,7 +53,7 @@ HV_SRCS := $(BOOT_SRCS) $(ARCH_SRCS) $(VMX_SRCS) $(EPT_SRCS) \
 	$(SCHED_SRCS) $(DRIVERS_SRCS) $(GUESTS_SRCS) $(LIB_SRCS)
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 
-all: $(BUILD)/hv.elf guests
+all: $(BUILD)/hv.elf $(BUILD)/hv.efi guests
 
 $(BUILD)/hv/%.o: %
 	@mkdir -p $(dir $@)
@@ -62,6 +65,59 @@ $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
 	@$(CC) $(HV_CFLAGS) $(HV_LDFLAGS) $(HV_OBJS) -o $@
 
 -include $(HV_OBJS:.o=.d)
+
+# ---- hv.efi: the gnu-efi front door, carrying hv.elf ---------------------
+# Built with gnu-efi's crt0, relocator and linker script only (not its
+# libefi): the firmware is called through the headers' ms_abi prototypes,
+# and our own format/string/config code is rebuilt position-independent.
+GNUEFI_INC := /usr/include/efi
+GNUEFI_LIB := /usr/lib
+EFI_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-strict-aliasing -fno-asynchronous-unwind-tables \
+	-DGNU_EFI_USE_MS_ABI -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wmissing-prototypes -I. -I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64
+EFI_SRCS := boot/efi_main.c boot/efi.c guests/config.c lib/format.c \
+	lib/string.c
+EFI_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(EFI_SRCS)) \
+	$(BUILD)/efi/boot/efi_blob.S.o
+
+efi: $(BUILD)/hv.efi
+
+$(BUILD)/efi/%.o: %
+	@mkdir -p $(dir $@)
+	@echo "  EFICC   $<"
+	@$(CC) $(EFI_CFLAGS) -MMD -MP -c $< -o $@
+
+# hv.efi jumps to efi_start64: its address comes from the image it carries
+$(BUILD)/efi/hv_entry.h: $(BUILD)/hv.elf
+	@mkdir -p $(dir $@)
+	@nm $< | awk '$$3 == "efi_start64" { print "#define HV_EFI_ENTRY 0x" $$1 "ull" }' > $@
+	@grep -q HV_EFI_ENTRY $@ || { echo "no efi_start64 in $<" >&2; rm $@; exit 1; }
+
+$(BUILD)/efi/boot/efi_main.c.o: EFI_CFLAGS += -include $(BUILD)/efi/hv_entry.h
+$(BUILD)/efi/boot/efi_main.c.o: $(BUILD)/efi/hv_entry.h
+
+$(BUILD)/efi/hv-stripped.elf: $(BUILD)/hv.elf
+	@objcopy --strip-debug $< $@
+
+$(BUILD)/efi/boot/efi_blob.S.o: boot/efi_blob.S $(BUILD)/efi/hv-stripped.elf
+	@mkdir -p $(dir $@)
+	@$(CC) -c -DHV_ELF='"$(BUILD)/efi/hv-stripped.elf"' $< -o $@
+
+$(BUILD)/efi/hv.so: $(EFI_OBJS)
+	@echo "  LD      $@"
+	@ld -nostdlib -shared -Bsymbolic -znocombreloc -T $(GNUEFI_LIB)/elf_x86_64_efi.lds \
+		$(GNUEFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ \
+		-L$(GNUEFI_LIB) -lgnuefi
+
+$(BUILD)/hv.efi: $(BUILD)/efi/hv.so
+	@echo "  EFI     $@"
+	@objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+-include $(EFI_OBJS:.o=.d)
 
 # ---- guest programs (32-bit multiboot kernels and a real-mode binary) ------
 GUEST_CFLAGS := -m32 -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic \
@@ -148,6 +204,17 @@ iso: $(BUILD)/hv.iso
 $(BUILD)/hv.iso: $(BUILD)/hv.elf tools/mkiso
 	tools/mkiso --rescue -o $@ --cmdline "$(CMDLINE)" $(BUILD)/hv.elf
 
+# A disk image with an EFI system partition: GRUB-EFI (multiboot2, or
+# chainloading hv.efi), hv.efi, the demo configuration and every guest.
+# `dd` it to a USB stick, or boot it with tools/hvrun --uefi.
+ESP_CONFIG ?= guests/demo.cfg
+esp: $(BUILD)/esp.img
+$(BUILD)/esp.img: $(BUILD)/hv.elf $(BUILD)/hv.efi $(GUESTS) $(ESP_CONFIG) \
+		tools/mkesp linux-guest
+	tools/mkesp -o $@ --cmdline "$(CMDLINE)" --timeout 3 $(BUILD)/hv.elf \
+		$(BUILD)/hv.efi $(ESP_CONFIG) $(GUESTS) \
+		$(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initramfs.cpio.gz
+
 # ---- host unit tests ------------------------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g -I. -DHOST_TEST -Wall -Wextra -Werror \
 	-Wno-unused-parameter -fsanitize=address,undefined \
@@ -157,7 +224,8 @@ HOST_LIBS := -lcmocka
 # test name → the pure sources it links
 UNIT_format    := lib/format.c
 UNIT_cmdline   := lib/cmdline.c lib/format.c
-UNIT_mb2       := boot/multiboot2.c lib/format.c
+UNIT_mb2       := boot/multiboot2.c boot/efi.c lib/format.c
+UNIT_efi       := boot/efi.c lib/format.c
 UNIT_acpi      := arch/acpi.c lib/format.c
 UNIT_pmm       := arch/pmm.c
 UNIT_pt        := ept/pt.c
@@ -177,7 +245,7 @@ UNIT_loader    := guests/loader.c guests/mbinfo.c ept/gpa.c ept/pt.c \
 UNIT_rbtree    := lib/rbtree.c
 UNIT_sched     := sched/cfs.c sched/rr.c sched/balance.c lib/rbtree.c
 UNIT_vlapic    := drivers/vlapic.c drivers/vlapic_irq.c drivers/vlapic_timer.c
-UNIT_TESTS := format cmdline mb2 acpi pmm pt vmxcaps config gpa exit_table \
+UNIT_TESTS := format cmdline mb2 efi acpi pmm pt vmxcaps config gpa exit_table \
 	decode gwalk cpuid entry_check vuart pio controls loader vlapic rbtree sched
 UNIT_linux     := guests/linux.c ept/gpa.c ept/pt.c lib/format.c
 UNIT_TESTS += linux
@@ -280,4 +348,4 @@ run: deps all linux-guest
 clean:
 	rm -rf $(BUILD) bench/results.json
 
-.PHONY: all guests iso unit deps system test bench run clean
+.PHONY: all efi esp guests iso unit deps system test bench run clean

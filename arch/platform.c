@@ -63,6 +63,9 @@ int platform_acpi_init(const struct boot_info *bi)
 		paging_map(0, 4096, PAGE_RO);
 		rsdp = bios_rsdp();
 		len = 36;
+		if (rsdp)
+			pr_info("acpi: RSDP found in the BIOS areas at %#llx\n",
+				(unsigned long long)virt_to_phys(rsdp));
 	}
 	r = acpi_parse(rsdp, len, map, 0, report, &platform_acpi);
 	if (!bi->rsdp_len && !bi->efi_systab)

@@ -32,8 +32,12 @@ struct bi_module {
 	char cmdline[BI_MODNAME_MAX];
 };
 
+#define BI_MAGIC 0x3146494f42564823ull /* "#HVBOIF1": a handed-over boot_info */
+
 struct boot_info {
-	const char *door; /* "multiboot2" or "efi" */
+	uint64_t magic;   /* BI_MAGIC when a loader hands it over (hv.efi) */
+	uint32_t size;    /* sizeof(struct boot_info) of that loader */
+	const char *door; /* "multiboot2" or "efi"; set by the core's door */
 	char cmdline[BI_CMDLINE_MAX];
 	char loader[64];
 	unsigned n_mem;
@@ -43,8 +47,14 @@ struct boot_info {
 	uint32_t mem_lower_kb, mem_upper_kb; /* basic meminfo, 0 if absent */
 	uint8_t rsdp[36];  /* copy of the RSDP given by the loader */
 	uint32_t rsdp_len; /* 0: none given, search for it */
+	uint64_t rsdp_pa;  /* where the firmware keeps it (0: not known) */
 	uint64_t efi_systab; /* EFI system table (0: BIOS boot) */
+	uint64_t efi_image;  /* EFI image handle of the loader, if given */
 	bool efi_boot_services; /* boot services still running */
+	bool efi_mmap;       /* mem[] came from an EFI memory map */
+	unsigned efi_exit_attempts; /* ExitBootServices calls (hv.efi) */
+	unsigned fw_cpus;    /* CPUs the firmware counted (0: not known) */
+	char fw_vendor[48];  /* firmware vendor and revision, if known */
 };
 
 #endif

@@ -3,6 +3,8 @@
  * bytes it is given, never past avail, and trusts no size field. */
 #include "boot/multiboot2.h"
 
+#include "boot/efi.h"
+
 #include <stdbool.h>
 
 #include "lib/errno.h"
@@ -74,6 +76,8 @@ static int tag_mmap(struct parser *p, const uint8_t *t, uint32_t size,
 
 	if (size < 16)
 		return fail(p, "memory map tag too short", 6, off);
+	if (p->bi->efi_mmap)
+		return 0; /* the EFI map, seen first, says more */
 	esize = get_le32(t + 8);
 	if (esize < 24 || esize % 8)
 		return fail(p, "bad memory map entry size", 6, off);
@@ -95,6 +99,22 @@ static int tag_mmap(struct parser *p, const uint8_t *t, uint32_t size,
 		if (m->type < BI_MEM_USABLE || m->type > BI_MEM_BAD)
 			m->type = BI_MEM_RESERVED;
 	}
+	return 0;
+}
+
+/* Tag 17: the firmware's own map, with the types GRUB's E820 version of it
+ * (tag 6) loses; it wins over tag 6 whatever the order. */
+static int tag_efi_mmap(struct parser *p, const uint8_t *t, uint32_t size,
+			uint32_t off)
+{
+	char why[120];
+
+	if (size < 16)
+		return fail(p, "EFI memory map tag too short", 17, off);
+	if (efi_mmap_to_bi(t + 16, size - 16, get_le32(t + 8), p->bi, why,
+			   sizeof(why)))
+		return fail(p, why, 17, off);
+	p->bi->efi_mmap = true;
 	return 0;
 }
 
@@ -145,8 +165,16 @@ static int parse_tag(struct parser *p, const uint8_t *t, uint32_t type,
 			return fail(p, "EFI64 tag too short", type, off);
 		bi->efi_systab = get_le64(t + 8);
 		return 0;
+	case MB2_TAG_EFI_MMAP:
+		return tag_efi_mmap(p, t, size, off);
 	case MB2_TAG_EFI_BS:
 		bi->efi_boot_services = true;
+		return 0;
+	case MB2_TAG_EFI64_IH:
+		if (size < 16)
+			return fail(p, "EFI64 image handle tag too short", type,
+				    off);
+		bi->efi_image = get_le64(t + 8);
 		return 0;
 	default: /* tags we do not need are skipped */
 		return 0;

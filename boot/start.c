@@ -6,6 +6,8 @@
  */
 #include "boot/start.h"
 
+#include "boot/efi.h"
+
 #include "arch/lapic.h"
 #include "arch/mm.h"
 #include "arch/paging.h"
@@ -236,6 +238,36 @@ void hv_all_vms_stopped(void)
 							 HV_EXIT_FAILURE);
 }
 
+/* What the front door learnt from the firmware, in one line: the system
+ * tests check it against the firmware's own report. */
+static void boot_report(const struct boot_info *bi)
+{
+	char rsdp[64] = "none given", cpus[16] = "unknown";
+	uint64_t usable = 0;
+
+	if (bi->rsdp_len && bi->rsdp_pa)
+		ksnprintf(rsdp, sizeof(rsdp), "at %#llx (revision %u)",
+			  (unsigned long long)bi->rsdp_pa, bi->rsdp[15]);
+	else if (bi->rsdp_len)
+		ksnprintf(rsdp, sizeof(rsdp), "copy (revision %u)",
+			  bi->rsdp[15]);
+	if (bi->fw_cpus)
+		ksnprintf(cpus, sizeof(cpus), "%u", bi->fw_cpus);
+	for (unsigned i = 0; i < bi->n_mem; i++)
+		usable += bi->mem[i].type == BI_MEM_USABLE ? bi->mem[i].len : 0;
+	pr_info("boot: %s firmware%s%s%s, memory map %llu KiB in %u ranges "
+		"(%s; %llu KiB usable), RSDP %s, CPUs counted by the firmware: "
+		"%s\n", bi->efi_systab ? "UEFI" : "BIOS",
+		bi->fw_vendor[0] ? " (" : "", bi->fw_vendor,
+		bi->fw_vendor[0] ? ")" : "",
+		(unsigned long long)(bi_ram_bytes(bi) >> 10), bi->n_mem,
+		bi->efi_mmap ? "EFI" : "E820", (unsigned long long)(usable >> 10),
+		rsdp, cpus);
+	if (bi->efi_exit_attempts)
+		pr_info("boot: EFI boot services exited on attempt %u\n",
+			bi->efi_exit_attempts);
+}
+
 void hv_start(struct boot_info *bi, const char *boot_err)
 {
 	struct cpu *bsp = cpu_bsp_early();
@@ -253,6 +285,7 @@ void hv_start(struct boot_info *bi, const char *boot_err)
 	cmdline_parse(bi->cmdline, &hv_options, cmdline_report, 0);
 	if (boot_err)
 		stop(boot_err);
+	boot_report(bi);
 	phase("console");
 	if (mm_init(bi))
 		stop("mem: no usable memory for the page allocator");
@@ -269,6 +302,9 @@ void hv_start(struct boot_info *bi, const char *boot_err)
 	fpu_cpu_init();
 	phase("tsc");
 	smp_boot();
+	if (bi->fw_cpus && bi->fw_cpus != n_cpus)
+		pr_warn("smp: the firmware counted %u CPUs, %u are online\n",
+			bi->fw_cpus, n_cpus);
 	phase("smp");
 	crash_test(hv_options.crash);
 	vmx_bringup();

@@ -54,6 +54,16 @@ def mkiso(out, elf, cmdline="", modules=(), rescue=False):
     return out
 
 
+def mkesp(out, elf, efi, config, files=(), cmdline="", direct=False,
+          default=0):
+    cmd = [os.path.join(ROOT, "tools", "mkesp"), "-o", out, "--cmdline",
+           cmdline, "--default", str(default)]
+    if direct:
+        cmd.insert(1, "--direct")
+    subprocess.run(cmd + [elf, efi, config] + list(files), check=True)
+    return out
+
+
 def _read(path):
     try:
         with open(path, "rb") as f:
@@ -112,13 +122,17 @@ log: bochs.log
 
 def qemu(iso, workdir, smp=1, mem=256, timeout=60, uefi=False, machine="pc",
          extra=(), serial_files=("serial.txt",), stop_when=None, echo=False,
-         kvm=False):
+         kvm=False, disk=None):
+    """iso: a CD image, or None with disk: a raw disk image (not written:
+    snapshot=on)."""
     _fresh(workdir)
+    media = (["-drive", "file=%s,format=raw,snapshot=on"
+              % os.path.abspath(disk)] if disk else
+             ["-cdrom", os.path.abspath(iso)])
     cmd = ["qemu-system-x86_64", "-M", machine, "-m", str(mem), "-smp",
-           str(smp), "-display", "none", "-no-reboot", "-cdrom",
-           os.path.abspath(iso), "-device",
-           "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-debugcon", "file:e9.txt"]
+           str(smp), "-display", "none", "-no-reboot", "-net", "none"] + \
+        media + ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                 "-debugcon", "file:e9.txt"]
     for s in serial_files:
         cmd += ["-serial", "file:" + s if s else "null"]
     if uefi:

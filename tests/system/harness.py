@@ -17,6 +17,7 @@ import emu  # noqa: E402
 ROOT = emu.ROOT
 BUILD = os.path.join(ROOT, "build")
 HV = os.path.join(BUILD, "hv.elf")
+HV_EFI = os.path.join(BUILD, "hv.efi")
 HVRUN = os.path.join(ROOT, "tools", "hvrun")
 CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
 GUESTS = os.path.join(BUILD, "guests")
@@ -44,6 +45,14 @@ class Ctx:
     def iso(self, cmdline="", modules=(), rescue=False, name="hv.iso"):
         return emu.mkiso(os.path.join(self.dir, name), HV, cmdline, modules,
                          rescue)
+
+    def esp(self, config, files=(), cmdline="", direct=False, default=0,
+            name="esp.img"):
+        """A GPT disk with an EFI system partition (tools/mkesp); config
+        and files are paths (files default to the build's guests)."""
+        files = [f if os.sep in f else os.path.join(GUESTS, f) for f in files]
+        return emu.mkesp(os.path.join(self.dir, name), HV, HV_EFI, config,
+                         files, cmdline, direct, default)
 
     def bochs(self, iso, **kw):
         r = emu.bochs(iso, os.path.join(self.dir, "bochs%d" % len(self.runs)),

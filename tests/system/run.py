@@ -9,6 +9,7 @@ import test_console  # noqa: F401
 import test_linux  # noqa: F401
 import test_platform  # noqa: F401
 import test_sched  # noqa: F401
+import test_uefi  # noqa: F401
 import test_vms  # noqa: F401
 
 if __name__ == "__main__":
