@@ -115,14 +115,38 @@ static const char *status_name(EFI_STATUS s)
 
 /* ---- memory and files ---------------------------------------------------- */
 
+/* What we took from the firmware, to give back if we return to it. */
+static struct { EFI_PHYSICAL_ADDRESS pa; UINTN pages; } taken[BI_MAX_MODULES + 8];
+static unsigned n_taken;
+
+static EFI_STATUS take_pages(EFI_ALLOCATE_TYPE how, UINTN pages,
+			     EFI_PHYSICAL_ADDRESS *pa)
+{
+	EFI_STATUS s;
+
+	if (n_taken == sizeof(taken) / sizeof(taken[0]))
+		return EFI_OUT_OF_RESOURCES;
+	s = uefi_call_wrapper(bs->AllocatePages, 4, how, EfiLoaderData, pages,
+			      pa);
+	if (s == EFI_SUCCESS)
+		taken[n_taken++] = (typeof(taken[0])){ *pa, pages };
+	return s;
+}
+
+static void give_back(void)
+{
+	while (n_taken--)
+		uefi_call_wrapper(bs->FreePages, 2, taken[n_taken].pa,
+				  taken[n_taken].pages);
+}
+
 /* Pages below 4 GiB, where the core's boot map reaches. */
 static void *pages_low(UINT64 bytes)
 {
 	EFI_PHYSICAL_ADDRESS pa = BELOW_4G;
 	UINTN n = (bytes + EFI_PAGE_BYTES - 1) / EFI_PAGE_BYTES;
 
-	if (uefi_call_wrapper(bs->AllocatePages, 4, AllocateMaxAddress,
-			      EfiLoaderData, n ? n : 1, &pa) != EFI_SUCCESS)
+	if (take_pages(AllocateMaxAddress, n ? n : 1, &pa) != EFI_SUCCESS)
 		return 0;
 	return (void *)(uintptr_t)pa;
 }
@@ -376,8 +400,7 @@ static EFI_STATUS place_image(void)
 	if (hi <= lo || HV_EFI_ENTRY < lo || HV_EFI_ENTRY >= hi)
 		return EFI_LOAD_ERROR;
 	pa = lo & ~0xfffull;
-	s = uefi_call_wrapper(bs->AllocatePages, 4, AllocateAddress,
-			      EfiLoaderData, (hi - pa + 0xfff) >> 12, &pa);
+	s = take_pages(AllocateAddress, (hi - pa + 0xfff) >> 12, &pa);
 	if (s != EFI_SUCCESS) {
 		say("the hypervisor's memory %#llx-%#llx is not free: %s",
 		    (unsigned long long)lo, (unsigned long long)hi,
@@ -481,8 +504,13 @@ static EFI_STATUS leave_boot_services(void)
 				      &dsize, &dver);
 		if (s != EFI_SUCCESS)
 			return s;
-		if (stale_key && attempt == 1)
-			pages_low(EFI_PAGE_BYTES); /* the key is stale now */
+		if (stale_key && attempt == 1) { /* the key is stale now */
+			EFI_PHYSICAL_ADDRESS pa = BELOW_4G;
+
+			uefi_call_wrapper(bs->AllocatePages, 4,
+					  AllocateMaxAddress, EfiLoaderData, 1,
+					  &pa);
+		}
 		s = uefi_call_wrapper(bs->ExitBootServices, 2, self, key);
 		if (s == EFI_SUCCESS) {
 			char err[8];
@@ -521,6 +549,12 @@ static EFI_STATUS prepare(void)
 		    status_name(s));
 		return s;
 	}
+	/* The image's place first: nothing else may take it. */
+	s = place_image();
+	if (s == EFI_LOAD_ERROR)
+		say("the hypervisor image inside hv.efi is damaged");
+	if (s != EFI_SUCCESS)
+		return s;
 	bi = pages_low(sizeof(*bi));
 	if (!bi)
 		return EFI_OUT_OF_RESOURCES;
@@ -544,13 +578,7 @@ static EFI_STATUS prepare(void)
 		join(path, sizeof(path), dir, "hv.cfg");
 		str_copy(cfg, path, sizeof(cfg));
 	}
-	s = load_config(path, cfg);
-	if (s != EFI_SUCCESS)
-		return s;
-	s = place_image();
-	if (s == EFI_LOAD_ERROR)
-		say("the hypervisor image inside hv.efi is damaged");
-	return s;
+	return load_config(path, cfg);
 }
 
 /* gnu-efi's crt0 relocates the image and calls this with the SysV ABI. */
@@ -570,6 +598,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	if (s != EFI_SUCCESS) {
 		say("not starting the hypervisor; returning to the firmware");
+		give_back();
 		return s;
 	}
 	say("%u files loaded; leaving boot services", bi->n_mod);
