@@ -14,6 +14,8 @@
  * 0 for ranges that are not memory. */
 static uint32_t bi_type(uint32_t efi_type, uint64_t attribute)
 {
+	if (efi_type == EFI_MT_MMIO || efi_type == EFI_MT_MMIO_PORT)
+		return 0; /* device space, even when runtime services use it */
 	if (attribute & EFI_MA_RUNTIME)
 		return BI_MEM_RESERVED; /* the firmware keeps using it */
 	switch (efi_type) {
@@ -29,9 +31,6 @@ static uint32_t bi_type(uint32_t efi_type, uint64_t attribute)
 		return BI_MEM_NVS;
 	case EFI_MT_UNUSABLE:
 		return BI_MEM_BAD;
-	case EFI_MT_MMIO:
-	case EFI_MT_MMIO_PORT:
-		return 0;
 	default: /* reserved, runtime, PAL code, persistent, unknown */
 		return BI_MEM_RESERVED;
 	}
@@ -47,8 +46,9 @@ static int insert(struct boot_info *bi, uint64_t base, uint64_t len,
 
 	while (i < bi->n_mem && m[i].base < base)
 		i++;
-	if ((i > 0 && m[i - 1].base + m[i - 1].len > base) ||
-	    (i < bi->n_mem && base + len > m[i].base)) {
+	/* last bytes, not ends: a range may end at 2^64 */
+	if ((i > 0 && m[i - 1].base + (m[i - 1].len - 1) >= base) ||
+	    (i < bi->n_mem && base + (len - 1) >= m[i].base)) {
 		*why = "overlaps another range";
 		return -EINVAL;
 	}

@@ -36,7 +36,7 @@ static void efi_rsdp(struct boot_info *bi)
 void mb2_main(uint32_t magic, uint32_t info)
 {
 	static struct boot_info bi;
-	static char err[160];
+	static char err[240];
 	int r = -EINVAL;
 
 	if (magic == MB2_BOOTLOADER_MAGIC) {

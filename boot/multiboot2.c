@@ -76,11 +76,11 @@ static int tag_mmap(struct parser *p, const uint8_t *t, uint32_t size,
 
 	if (size < 16)
 		return fail(p, "memory map tag too short", 6, off);
-	if (p->bi->efi_mmap)
-		return 0; /* the EFI map, seen first, says more */
 	esize = get_le32(t + 8);
 	if (esize < 24 || esize % 8)
 		return fail(p, "bad memory map entry size", 6, off);
+	if (p->bi->efi_mmap)
+		return 0; /* the EFI map, seen first, says more */
 	p->bi->n_mem = 0;
 	for (uint32_t e = 16; esize <= size - e; e += esize) { /* no wrap */
 		uint64_t base = get_le64(t + e), len = get_le64(t + e + 8);
@@ -107,7 +107,7 @@ static int tag_mmap(struct parser *p, const uint8_t *t, uint32_t size,
 static int tag_efi_mmap(struct parser *p, const uint8_t *t, uint32_t size,
 			uint32_t off)
 {
-	char why[120];
+	char why[160];
 
 	if (size < 16)
 		return fail(p, "EFI memory map tag too short", 17, off);

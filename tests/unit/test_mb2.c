@@ -116,6 +116,72 @@ static uint32_t mb_efi64(struct mb *b, uint64_t systab)
 	return mb_tag(b, MB2_TAG_EFI64, &systab, 8);
 }
 
+/* An EFI memory map tag (17): descriptor size, version, then the
+ * descriptors dsize bytes apart (the tail past 40 bytes is junk). */
+struct efi_entry {
+	uint32_t type;
+	uint64_t base, pages, attr;
+};
+
+static uint32_t mb_efi_mmap(struct mb *b, uint32_t dsize,
+			    const struct efi_entry *e, unsigned n)
+{
+	uint8_t p[8 + 160 * 48];
+	uint32_t version = 1;
+
+	assert_true(dsize >= 40 && 8 + n * dsize <= sizeof(p));
+	memset(p, 0xee, sizeof(p));
+	memcpy(p, &dsize, 4);
+	memcpy(p + 4, &version, 4);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *q = p + 8 + i * dsize;
+		uint32_t pad = 0;
+		uint64_t virt = 0;
+
+		memcpy(q, &e[i].type, 4);
+		memcpy(q + 4, &pad, 4);
+		memcpy(q + 8, &e[i].base, 8);
+		memcpy(q + 16, &virt, 8);
+		memcpy(q + 24, &e[i].pages, 8);
+		memcpy(q + 32, &e[i].attr, 8);
+	}
+	return mb_tag(b, MB2_TAG_EFI_MMAP, p, 8 + n * dsize);
+}
+
+#define EFI_RT (1ull << 63)
+
+/* A small firmware map, given unsorted: conventional memory in two
+ * neighbouring pieces, boot-services data, ACPI, runtime data, MMIO. */
+static const struct efi_entry efi_map[] = {
+	{ 7, 0x100000, 0x700, 0xf },		/* conventional */
+	{ 11, 0xfec00000, 1, 0x1 },		/* MMIO: left out */
+	{ 9, 0x7f00000, 0x10, 0xf },		/* ACPI reclaim */
+	{ 4, 0x800000, 0x100, 0xf },		/* BS data: usable, merges */
+	{ 7, 0x0, 0xa0, 0xf },			/* conventional */
+	{ 6, 0x7f10000, 0x20, 0xf | EFI_RT },	/* runtime data */
+	{ 10, 0x7f30000, 0x10, 0xf },		/* ACPI NVS */
+};
+
+/* What efi_map turns into. */
+static void assert_efi_map(const struct boot_info *bi)
+{
+	static const struct bi_mem expect[] = {
+		{ 0x0, 0xa0000, BI_MEM_USABLE },
+		{ 0x100000, 0x800000, BI_MEM_USABLE },
+		{ 0x7f00000, 0x10000, BI_MEM_ACPI },
+		{ 0x7f10000, 0x20000, BI_MEM_RESERVED },
+		{ 0x7f30000, 0x10000, BI_MEM_NVS },
+	};
+
+	assert_true(bi->efi_mmap);
+	assert_int_equal(bi->n_mem, ARRAY_SIZE(expect));
+	for (unsigned i = 0; i < ARRAY_SIZE(expect); i++) {
+		assert_int_equal(bi->mem[i].base, expect[i].base);
+		assert_int_equal(bi->mem[i].len, expect[i].len);
+		assert_int_equal(bi->mem[i].type, expect[i].type);
+	}
+}
+
 /* Closes with an end tag and sets total_size; returns it. */
 static uint32_t mb_end(struct mb *b)
 {
@@ -878,6 +944,303 @@ static void test_error_buffer(void **state)
 	assert_string_equal(small, "multiboot2:");
 }
 
+/* ---- EFI tags ------------------------------------------------------------ */
+
+static void test_efi_mmap_tag(void **state)
+{
+	static const uint32_t dsizes[] = { 40, 48, 56, 64 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(dsizes); i++) {
+		struct mb b;
+		struct boot_info bi;
+
+		mb_init(&b);
+		mb_string(&b, MB2_TAG_CMDLINE, "x");
+		mb_efi_mmap(&b, dsizes[i], efi_map, ARRAY_SIZE(efi_map));
+		mb_end(&b);
+		memset(&bi, 0x5a, sizeof(bi));
+		assert_parses(&b, &bi);
+		assert_efi_map(&bi);
+		assert_string_equal(bi.cmdline, "x");
+	}
+}
+
+/* Tag 6 alone does not claim to be an EFI map. */
+static void test_mmap_tag_is_not_efi(void **state)
+{
+	struct mb b;
+	struct boot_info bi;
+
+	mb_init(&b);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_false(bi.efi_mmap);
+	assert_int_equal(bi.efi_image, 0);
+}
+
+/* The EFI map wins over the E820 one whatever the order, and nothing of
+ * the E820 one is left behind. */
+static void test_efi_mmap_wins_over_mmap(void **state)
+{
+	static const struct mmap_entry e820[] = {
+		{ 0, 0x9fc00, 1 },	   { 0x9fc00, 0x400, 2 },
+		{ 0xe0000, 0x20000, 2 },  { 0x100000, 0x7e00000, 1 },
+		{ 0x7f00000, 0x40000, 3 }, { 0xfec00000, 0x1000, 2 },
+		{ 0x100000000ull, 0x1000000, 1 },
+	};
+	struct mb b;
+	struct boot_info bi;
+
+	/* E820 first */
+	mb_init(&b);
+	mb_mmap(&b, 24, e820, ARRAY_SIZE(e820));
+	mb_efi_mmap(&b, 48, efi_map, ARRAY_SIZE(efi_map));
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_efi_map(&bi);
+
+	/* EFI first */
+	mb_init(&b);
+	mb_efi_mmap(&b, 48, efi_map, ARRAY_SIZE(efi_map));
+	mb_mmap(&b, 24, e820, ARRAY_SIZE(e820));
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_efi_map(&bi);
+
+	/* between two E820 maps, with basic meminfo around */
+	mb_init(&b);
+	mb_meminfo(&b, 639, 0x10000);
+	mb_mmap(&b, 24, e820, 2);
+	mb_efi_mmap(&b, 48, efi_map, ARRAY_SIZE(efi_map));
+	mb_mmap(&b, 32, e820, ARRAY_SIZE(e820));
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_efi_map(&bi);
+	assert_int_equal(bi.mem_upper_kb, 0x10000);
+}
+
+/* A second EFI map replaces the first. */
+static void test_second_efi_mmap_replaces_first(void **state)
+{
+	static const struct efi_entry other[] = { { 7, 0x200000, 4, 0xf } };
+	struct mb b;
+	struct boot_info bi;
+
+	mb_init(&b);
+	mb_efi_mmap(&b, 48, efi_map, ARRAY_SIZE(efi_map));
+	mb_efi_mmap(&b, 40, other, 1);
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_true(bi.efi_mmap);
+	assert_int_equal(bi.n_mem, 1);
+	assert_int_equal(bi.mem[0].base, 0x200000);
+	assert_int_equal(bi.mem[0].len, 0x4000);
+	assert_int_equal(bi.mem[0].type, BI_MEM_USABLE);
+}
+
+/* Bytes of the tag past the last whole descriptor are not read as one. */
+static void test_efi_mmap_partial_trailing_descriptor(void **state)
+{
+	static const struct efi_entry map[] = {
+		{ 7, 0x100000, 1, 0xf },
+		{ 0, 0x100000, 1, 0xf }, /* overlaps: refused if read */
+	};
+
+	for (uint32_t cut = 8; cut < 48; cut += 8) {
+		struct mb b;
+		struct boot_info bi;
+		uint32_t off;
+
+		mb_init(&b);
+		off = mb_efi_mmap(&b, 48, map, 2);
+		put32(&b, off + 4, 16 + 2 * 48 - cut);
+		b.pos = off + ((16 + 2 * 48 - cut + 7) & ~7u);
+		mb_end(&b);
+		assert_parses(&b, &bi);
+		assert_int_equal(bi.n_mem, 1);
+		assert_int_equal(bi.mem[0].base, 0x100000);
+	}
+}
+
+/* The EFI map is taken as the tag gives it; an error names tag 17. */
+static void assert_efi_tag_error(const struct mb *b, uint32_t off,
+				 const char *what)
+{
+	struct boot_info bi;
+	char head[64];
+
+	snprintf(head, sizeof(head), "multiboot2: tag type 17 at offset %u: ",
+		 off);
+	assert_int_equal(parse(b, &bi), -EINVAL);
+	if (strncmp(err, head, strlen(head)) || !strstr(err, what))
+		fail_msg("error \"%s\" is not \"%s...%s...\"", err, head,
+			 what);
+}
+
+static void test_bad_efi_mmap_tags(void **state)
+{
+	static const uint32_t bad_dsizes[] = { 0, 24, 32, 36, 44, 52 };
+	uint8_t junk[8] = { 48, 0, 0, 0, 1, 0, 0, 0 };
+	struct mb b;
+	uint32_t off;
+
+	/* shorter than its header */
+	for (uint32_t size = 8; size < 16; size++) {
+		mb_init(&b);
+		mb_mmap(&b, 24, one_ram, 1);
+		off = mb_raw_tag(&b, MB2_TAG_EFI_MMAP, size, junk, size - 8);
+		mb_end(&b);
+		assert_tag_error(&b, MB2_TAG_EFI_MMAP, off,
+				 "EFI memory map tag too short");
+	}
+
+	/* a descriptor size below 40 or not a multiple of 8 */
+	for (unsigned i = 0; i < ARRAY_SIZE(bad_dsizes); i++) {
+		char what[48];
+
+		mb_init(&b);
+		mb_mmap(&b, 24, one_ram, 1);
+		off = mb_efi_mmap(&b, 48, efi_map, ARRAY_SIZE(efi_map));
+		put32(&b, off + 8, bad_dsizes[i]);
+		mb_end(&b);
+		snprintf(what, sizeof(what), "descriptor size %u ",
+			 bad_dsizes[i]);
+		assert_efi_tag_error(&b, off, what);
+	}
+
+	/* a header and no descriptors: no memory */
+	mb_init(&b);
+	mb_mmap(&b, 24, one_ram, 1);
+	off = mb_efi_mmap(&b, 48, efi_map, 0);
+	mb_end(&b);
+	assert_efi_tag_error(&b, off, "holds no memory");
+
+	/* overlapping descriptors, after an E820 map */
+	static const struct efi_entry overlap[] = {
+		{ 7, 0x100000, 16, 0xf },
+		{ 11, 0xfec00000, 1, 0x1 },
+		{ 0, 0x104000, 1, 0xf },
+	};
+	mb_init(&b);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_string(&b, MB2_TAG_CMDLINE, "abc");
+	off = mb_efi_mmap(&b, 48, overlap, 3);
+	mb_end(&b);
+	assert_efi_tag_error(&b, off, "entry 2 ");
+	assert_efi_tag_error(&b, off, "overlaps");
+
+	/* misaligned */
+	static const struct efi_entry odd[] = { { 7, 0x100800, 1, 0xf } };
+	mb_init(&b);
+	off = mb_efi_mmap(&b, 40, odd, 1);
+	mb_end(&b);
+	assert_efi_tag_error(&b, off, "misaligned or wraps");
+}
+
+/* An error in tag 17 is not hidden by a good tag 6 after it (for tag 6
+ * before it, see test_bad_efi_mmap_tags). */
+static void test_bad_efi_mmap_with_good_mmap(void **state)
+{
+	static const struct efi_entry odd[] = { { 7, 0x100800, 1, 0xf } };
+	struct mb b;
+	uint32_t off;
+
+	mb_init(&b);
+	off = mb_efi_mmap(&b, 40, odd, 1);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_end(&b);
+	assert_efi_tag_error(&b, off, "misaligned or wraps");
+}
+
+static void test_efi_image_handle(void **state)
+{
+	struct mb b;
+	struct boot_info bi;
+	uint64_t ih = 0x7e9d3a98ull | (0x1ull << 40);
+	uint32_t off;
+
+	mb_init(&b);
+	mb_tag(&b, MB2_TAG_EFI64_IH, &ih, 8);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_end(&b);
+	memset(&bi, 0x5a, sizeof(bi));
+	assert_parses(&b, &bi);
+	assert_int_equal(bi.efi_image, ih);
+	assert_int_equal(bi.efi_systab, 0);
+	assert_false(bi.efi_boot_services);
+	assert_false(bi.efi_mmap);
+
+	/* a larger tag: the first 8 bytes count */
+	uint64_t two[2] = { 0x1234, 0x5678 };
+	mb_init(&b);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_tag(&b, MB2_TAG_EFI64_IH, two, 16);
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_int_equal(bi.efi_image, 0x1234);
+
+	for (uint32_t size = 8; size < 16; size++) {
+		mb_init(&b);
+		mb_mmap(&b, 24, one_ram, 1);
+		off = mb_raw_tag(&b, MB2_TAG_EFI64_IH, size, &ih, size - 8);
+		mb_end(&b);
+		assert_tag_error(&b, MB2_TAG_EFI64_IH, off,
+				 "EFI64 image handle tag too short");
+	}
+
+	/* the 32-bit image handle (19) is not taken */
+	uint32_t ih32 = 0x7e9d3a98;
+	mb_init(&b);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_tag(&b, MB2_TAG_EFI32_IH, &ih32, 4);
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_int_equal(bi.efi_image, 0);
+}
+
+/* GRUB's tags for an EFI boot with boot services kept: 12, 20, 17, 18. */
+static void test_efi_boot_tags(void **state)
+{
+	uint64_t ih = 0x7e9d3a98ull;
+	struct mb b;
+	struct boot_info bi;
+
+	mb_init(&b);
+	mb_string(&b, MB2_TAG_CMDLINE, "");
+	mb_efi64(&b, 0x7f9e018ull);
+	mb_tag(&b, MB2_TAG_EFI64_IH, &ih, 8);
+	mb_meminfo(&b, 639, 0x3ff00);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_efi_mmap(&b, 48, efi_map, ARRAY_SIZE(efi_map));
+	mb_tag(&b, MB2_TAG_EFI_BS, NULL, 0);
+	mb_end(&b);
+	memset(&bi, 0x5a, sizeof(bi));
+	assert_parses(&b, &bi);
+	assert_int_equal(bi.efi_systab, 0x7f9e018ull);
+	assert_int_equal(bi.efi_image, ih);
+	assert_true(bi.efi_boot_services);
+	assert_efi_map(&bi);
+
+	/* tag 18 alone (its size is its header) */
+	mb_init(&b);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_tag(&b, MB2_TAG_EFI_BS, NULL, 0);
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_true(bi.efi_boot_services);
+	assert_int_equal(bi.efi_systab, 0);
+
+	/* tag 12 alone, above 4 GiB */
+	mb_init(&b);
+	mb_efi64(&b, 0x1fff0000018ull);
+	mb_mmap(&b, 24, one_ram, 1);
+	mb_end(&b);
+	assert_parses(&b, &bi);
+	assert_int_equal(bi.efi_systab, 0x1fff0000018ull);
+	assert_false(bi.efi_boot_services);
+}
+
 /* ---- robustness ---------------------------------------------------------- */
 
 static uint32_t random_size(struct rng *r, uint32_t len)
@@ -1001,6 +1364,64 @@ static void test_fuzz_mutations(void **state)
 	print_message("  %d of 20000 mutated buffers parsed\n", ok);
 }
 
+/* A valid EFI boot's information, mutated: whatever parses has a sorted
+ * map of separate ranges. */
+static void test_fuzz_efi_mutations(void **state)
+{
+	struct rng r = { 0xef1ef1ef1ull };
+	static struct mb base, b;
+	struct boot_info bi;
+	uint64_t ih = 0x7e9d3a98ull;
+	int ok = 0, efi = 0;
+
+	mb_init(&base);
+	mb_efi64(&base, 0x7f9e018ull);
+	mb_tag(&base, MB2_TAG_EFI64_IH, &ih, 8);
+	mb_mmap(&base, 24, one_ram, 1);
+	mb_efi_mmap(&base, 48, efi_map, ARRAY_SIZE(efi_map));
+	mb_tag(&base, MB2_TAG_EFI_BS, NULL, 0);
+	mb_end(&base);
+	assert_int_equal(parse(&base, &bi), 0);
+
+	for (int iter = 0; iter < 20000; iter++) {
+		uint32_t len = base.pos;
+
+		b = base;
+		for (int k = (int)rng_below(&r, 4); k >= 0; k--) {
+			uint32_t at = (uint32_t)rng_below(&r, len);
+			switch (rng_below(&r, 3)) {
+			case 0:
+				mb_bytes(&b)[at] = (uint8_t)rng_next(&r);
+				break;
+			case 1:
+				put32(&b, at & ~7u, random_size(&r, len));
+				break;
+			default:
+				mb_bytes(&b)[at] ^= (uint8_t)(1u << rng_below(&r, 8));
+			}
+		}
+		if (rng_below(&r, 5) == 0)
+			len = (uint32_t)rng_below(&r, len + 1);
+		int res = parse_len(&b, len, &bi);
+		check_result(res, &bi);
+		if (res)
+			continue;
+		ok++;
+		if (!bi.efi_mmap)
+			continue;
+		efi++;
+		for (unsigned i = 1; i < bi.n_mem; i++) {
+			const struct bi_mem *m = &bi.mem[i - 1], *n = &bi.mem[i];
+
+			assert_true(m->base + m->len <= n->base);
+			assert_true(m->base + m->len < n->base ||
+				    m->type != n->type);
+		}
+	}
+	print_message("  %d of 20000 mutated buffers parsed, %d with an EFI map\n",
+		      ok, efi);
+}
+
 /* Random sequences of plausible tags with random fields, the last one
  * often right before the end of the buffer. */
 static void test_fuzz_random_tags(void **state)
@@ -1074,9 +1495,19 @@ int main(void)
 		cmocka_unit_test(test_mmap_entry_wraps),
 		cmocka_unit_test(test_short_fixed_tags),
 		cmocka_unit_test(test_error_buffer),
+		cmocka_unit_test(test_efi_mmap_tag),
+		cmocka_unit_test(test_mmap_tag_is_not_efi),
+		cmocka_unit_test(test_efi_mmap_wins_over_mmap),
+		cmocka_unit_test(test_second_efi_mmap_replaces_first),
+		cmocka_unit_test(test_efi_mmap_partial_trailing_descriptor),
+		cmocka_unit_test(test_bad_efi_mmap_tags),
+		cmocka_unit_test(test_bad_efi_mmap_with_good_mmap),
+		cmocka_unit_test(test_efi_image_handle),
+		cmocka_unit_test(test_efi_boot_tags),
 		cmocka_unit_test(test_fuzz_random_bytes),
 		cmocka_unit_test(test_fuzz_mutations),
 		cmocka_unit_test(test_fuzz_random_tags),
+		cmocka_unit_test(test_fuzz_efi_mutations),
 	};
 
 	return cmocka_run_group_tests_name("multiboot2", tests, NULL, NULL);
