@@ -38,13 +38,16 @@ VMX_SRCS     := vmx/caps.c vmx/controls.c vmx/cpuid.c vmx/decode.c \
 	vmx/gwalk.c vmx/inject.c vmx/switch.c vmx/vmcs.c vmx/vmxon.c
 EPT_SRCS     := ept/gpa.c ept/pt.c ept/violation.c
 SCHED_SRCS   := sched/balance.c sched/cfs.c sched/rr.c sched/run.c
-DRIVERS_SRCS := drivers/pio.c drivers/testdev.c drivers/uart.c \
+DRIVERS_SRCS := drivers/dmar.c drivers/pci.c drivers/pci_decode.c \
+	drivers/vpt.c drivers/vtd.c drivers/vtd_selftest.c drivers/vtd_tables.c \
+	drivers/pio.c drivers/testdev.c drivers/uart.c \
 	drivers/vacpi_pm.c drivers/vacpi_tables.c drivers/vdebug.c \
 	drivers/vfwcfg.c drivers/vioapic.c drivers/vlapic.c \
 	drivers/vlapic_irq.c drivers/vlapic_timer.c drivers/vpci.c \
 	drivers/vpic.c drivers/vpit.c drivers/vreset.c drivers/vrtc.c \
 	drivers/vrtc_calendar.c drivers/vuart.c
 GUESTS_SRCS  := guests/board.c guests/config.c guests/focus.c guests/linux.c \
+	guests/passthrough.c \
 	guests/loader.c \
 	guests/mbinfo.c guests/vapic.c guests/vm.c
 LIB_SRCS     := lib/cmdline.c lib/console.c lib/format.c lib/rbtree.c \
@@ -77,7 +80,8 @@ EFI_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar \
 	-fno-strict-aliasing -fno-asynchronous-unwind-tables \
 	-DGNU_EFI_USE_MS_ABI -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wmissing-prototypes -I. -I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64
-EFI_SRCS := boot/efi_main.c boot/efi.c guests/config.c lib/format.c \
+EFI_SRCS := boot/efi_main.c boot/efi.c guests/config.c drivers/pci_decode.c \
+	lib/format.c \
 	lib/string.c
 EFI_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(EFI_SRCS)) \
 	$(BUILD)/efi/boot/efi_blob.S.o
@@ -230,7 +234,7 @@ UNIT_acpi      := arch/acpi.c lib/format.c
 UNIT_pmm       := arch/pmm.c
 UNIT_pt        := ept/pt.c
 UNIT_vmxcaps   := vmx/caps.c lib/format.c
-UNIT_config    := guests/config.c lib/format.c
+UNIT_config    := guests/config.c drivers/pci_decode.c lib/format.c
 UNIT_gpa       := ept/gpa.c ept/pt.c
 UNIT_exit_table := vmx/exit_table.c
 UNIT_decode    := vmx/decode.c
@@ -269,6 +273,14 @@ UNIT_vacpi_tables := drivers/vacpi_tables.c arch/acpi.c lib/format.c
 UNIT_TESTS += vacpi_tables
 UNIT_focus     := guests/focus.c
 UNIT_TESTS += focus
+UNIT_dmar      := drivers/dmar.c lib/format.c
+UNIT_TESTS += dmar
+UNIT_vtd       := drivers/vtd_tables.c ept/pt.c
+UNIT_TESTS += vtd
+UNIT_pci       := drivers/pci_decode.c
+UNIT_TESTS += pci
+UNIT_vpt       := drivers/vpt.c drivers/pci_decode.c
+UNIT_TESTS += vpt
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $$(UNIT_$$*)

@@ -3,6 +3,7 @@
 
 #include "arch/mm.h"
 #include "arch/platform.h"
+#include "drivers/vtd.h"
 #include "lib/errno.h"
 
 #define IOREGSEL 0x00
@@ -29,6 +30,20 @@ static void wr(uint64_t base, uint32_t reg, uint32_t val)
 	*(volatile uint32_t *)phys_to_virt(base + IOWIN) = val;
 }
 
+/* The upper half of a redirection entry. Under interrupt remapping the
+ * entry names a remapping-table entry instead (VT-d 5.1.5.1: format bit
+ * 48, handle in 63:49 and 11), since compatibility-format interrupts are
+ * blocked there. */
+static uint32_t remap(uint8_t vector, uint32_t apic_id, uint32_t *low)
+{
+	int h = vtd_ir_active() ? vtd_irte_alloc(vector, apic_id) : -1;
+
+	if (h < 0)
+		return apic_id << 24;
+	*low |= (uint32_t)(h >> 15 & 1) << 11;
+	return (uint32_t)(h & 0x7fff) << 17 | 1u << 16;
+}
+
 int ioapic_route_isa(unsigned irq, uint8_t vector, uint32_t apic_id)
 {
 	const struct acpi_info *a = &platform_acpi;
@@ -53,7 +68,7 @@ int ioapic_route_isa(unsigned irq, uint8_t vector, uint32_t apic_id)
 		    pin > (rd(base, IOAPICVER) >> 16 & 0xff))
 			continue;
 		wr(base, IOREDTBL(pin), RTE_MASKED);
-		wr(base, IOREDTBL(pin) + 1, apic_id << 24);
+		wr(base, IOREDTBL(pin) + 1, remap(vector, apic_id, &low));
 		wr(base, IOREDTBL(pin), low);
 		return 0;
 	}

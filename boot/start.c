@@ -18,8 +18,11 @@
 #include "arch/trap.h"
 #include "arch/tsc.h"
 #include "arch/x86.h"
+#include "drivers/pci.h"
+#include "drivers/vtd.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
+#include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "guests/config.h"
@@ -82,6 +85,26 @@ static void crash_test(const char *kind)
 				 "rcx", "rdx");
 	else if (!strcmp(kind, "guard"))
 		overflow_stack(0);
+}
+
+/* VT-d needs no VMX: it starts (and its self-test runs) before. */
+static void iommu_start(void)
+{
+	int r;
+
+	if (!hv_options.iommu) {
+		pr_warn("vtd: iommu=off: DMA remapping off, devices can reach "
+			"all memory\n");
+		return;
+	}
+	r = vtd_init();
+	if (r == -ENODEV)
+		pr_info("vtd: no DMAR table: no IOMMU to confine device DMA\n");
+	if (!r)
+		pci_scan(); /* the devices VMs may own */
+	if (hv_options.iommu_selftest)
+		vtd_selftest();
+	phase("iommu");
 }
 
 static void report_cpu(const struct cpu *c)
@@ -306,6 +329,7 @@ void hv_start(struct boot_info *bi, const char *boot_err)
 		pr_warn("smp: the firmware counted %u CPUs, %u are online\n",
 			bi->fw_cpus, n_cpus);
 	phase("smp");
+	iommu_start();
 	crash_test(hv_options.crash);
 	vmx_bringup();
 }

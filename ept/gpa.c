@@ -86,6 +86,25 @@ int gpa_back_mmio(struct gpa_space *s, uint64_t gpa, uint64_t hpa)
 	return pt_map(&s->ept, gpa, hpa, 0x1000, EPT_R | EPT_W | EPT_MT_WB);
 }
 
+int gpa_map_device(struct gpa_space *s, uint64_t gpa, uint64_t hpa,
+		   uint64_t size)
+{
+	if (!range_ok(gpa, size) || ((gpa | hpa | size) & 0xfff))
+		return -EINVAL;
+	if (overlaps(s, gpa, size))
+		return -EEXIST;
+	return pt_map(&s->ept, gpa, hpa, size,
+		      EPT_R | EPT_W | EPT_MT_UC | EPT_IGNORE_PAT);
+}
+
+int gpa_unmap_device(struct gpa_space *s, uint64_t gpa, uint64_t size)
+{
+	if (!range_ok(gpa, size) || ((gpa | size) & 0xfff) ||
+	    overlaps(s, gpa, size))
+		return -EINVAL;
+	return pt_unmap(&s->ept, gpa, size);
+}
+
 const struct gpa_mmio *gpa_find_mmio(const struct gpa_space *s, uint64_t gpa)
 {
 	for (unsigned i = 0; i < s->n_mmio; i++)

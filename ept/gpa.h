@@ -80,6 +80,14 @@ const struct gpa_mmio *gpa_find_mmio(const struct gpa_space *s, uint64_t gpa);
  * gpa_find_mmio and is not RAM for gpa_to_hva. */
 int gpa_back_mmio(struct gpa_space *s, uint64_t gpa, uint64_t hpa);
 
+/* Maps a passed-through device's memory [hpa, hpa+size) at gpa: read,
+ * write, uncached, never executed; -EEXIST over RAM or an emulated
+ * device. gpa_unmap_device takes it away again. The caller flushes the
+ * EPT TLBs (INVEPT). */
+int gpa_map_device(struct gpa_space *s, uint64_t gpa, uint64_t hpa,
+		   uint64_t size);
+int gpa_unmap_device(struct gpa_space *s, uint64_t gpa, uint64_t size);
+
 /* A host pointer to [gpa, gpa+len) when all of it is guest RAM, else NULL:
  * how the hypervisor reads or writes guest memory. */
 void *gpa_to_hva(const struct gpa_space *s, uint64_t gpa, uint64_t len);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "guests/config.h"
 
+#include "drivers/pci.h"
 #include "lib/format.h"
 #include "lib/string.h"
 
@@ -280,6 +281,32 @@ static const char *set_cpus(struct vm_config *vm, char *v)
 	return 0;
 }
 
+/* pci = BB:DD.F[,BB:DD.F...] */
+static const char *set_pci(struct vm_config *vm, char *v)
+{
+	for (char *tok = v; *tok;) {
+		char *end = tok;
+		uint16_t bdf;
+
+		while (*end && *end != ',')
+			end++;
+		if (*end)
+			*end++ = 0;
+		tok = trim(tok);
+		if (!pci_parse_bdf(tok, &bdf))
+			return "is not a PCI function (bus:device.function, "
+			       "e.g. 03:00.0)";
+		for (unsigned i = 0; i < vm->n_pci; i++)
+			if (vm->pci[i] == bdf)
+				return "names a PCI function twice";
+		if (vm->n_pci == VMCFG_MAX_PCI)
+			return "names more PCI functions than a VM may own (4)";
+		vm->pci[vm->n_pci++] = bdf;
+		tok = end;
+	}
+	return 0;
+}
+
 static const struct key {
 	const char *name;
 	const char *(*set)(struct vm_config *vm, char *value);
@@ -290,7 +317,7 @@ static const struct key {
 	{ "module", set_module, true },    { "format", set_format, false },
 	{ "load", set_load, false },       { "devices", set_devices, false },
 	{ "weight", set_weight, false },   { "cpus", set_cpus, false },
-	{ "initrd", set_initrd, false },
+	{ "initrd", set_initrd, false },   { "pci", set_pci, true },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

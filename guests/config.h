@@ -19,6 +19,7 @@
  *   weight  = 1024            scheduler weight, 1..1000000 (default 1024)
  *   cpus    = 0-3,5           physical CPUs the VM may run on (default all)
  *   cpus.N  = 1               physical CPUs its vCPU N may run on
+ *   pci     = 03:00.0,04:00.1 host PCI functions passed through (repeatable)
  */
 #ifndef GUESTS_CONFIG_H
 #define GUESTS_CONFIG_H
@@ -30,6 +31,7 @@
 #define VMCFG_MAX_VMS 16
 #define VMCFG_MAX_VCPUS 8
 #define VMCFG_MAX_MODULES 8
+#define VMCFG_MAX_PCI 4
 #define VMCFG_NAME_MAX 32
 #define VMCFG_FILE_MAX 64
 #define VMCFG_ARGS_MAX 256
@@ -67,6 +69,8 @@ struct vm_config {
 	uint32_t weight;
 	uint64_t cpus; /* bit mask; 0 = any */
 	uint64_t vcpu_cpus[VMCFG_MAX_VCPUS]; /* cpus.N; 0 = as cpus */
+	unsigned n_pci;
+	uint16_t pci[VMCFG_MAX_PCI]; /* bus << 8 | dev << 3 | fn, segment 0 */
 };
 
 struct vm_config_set {

@@ -2,6 +2,8 @@
 /* VM lifecycle: create (memory, devices, image, vCPUs), start, stop. */
 #include "guests/vm.h"
 
+#include "guests/passthrough.h"
+
 #include <stdarg.h>
 
 #include "arch/mm.h"
@@ -282,8 +284,8 @@ struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi)
 	sched_group_init(&vm->group, cfg->weight);
 	if (check_affinity(cfg) ||
 	    gpa_init(&vm->mem, &ept_env, vmx_ctl.ept_1g ? 3 : 2, phys_to_virt) ||
-	    alloc_ram(vm) || board_attach(vm) || board_firmware(vm) ||
-	    load(vm, bi, &res))
+	    alloc_ram(vm) || board_attach(vm) || passthrough_attach(vm) ||
+	    board_firmware(vm) || load(vm, bi, &res))
 		goto fail;
 	set_entry(vm, &res);
 	for (unsigned i = 0; i < cfg->vcpus; i++) {
@@ -420,6 +422,7 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	va_end(ap);
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		sched_stop_vcpu(vm->vcpu[i]);
+	passthrough_release(vm);
 	vm_console_flush(vm);
 	kprintf("vm %s: stopped, status %d: %s\n", vm->name, status,
 		vm->stop_reason);
@@ -433,6 +436,7 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	passthrough_release(vm);
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		vcpu_free(vm->vcpu[i]);
 	gpa_destroy(&vm->mem);

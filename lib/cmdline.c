@@ -18,6 +18,8 @@ void cmdline_defaults(struct hv_options *o)
 		.loglevel = LOG_INFO,
 		.sched = "cfs",
 		.apicv = true,
+		.iommu = true,
+		.iommu_qi = true,
 	};
 }
 
@@ -164,6 +166,26 @@ static bool opt_apicv(struct hv_options *o, char *v)
 	return true;
 }
 
+/* iommu=on|off|noqi|selftest|selftest-noqi: VT-d on (the default) or
+ * off; noqi: register-based invalidation even where the unit has a queue
+ * (and so no interrupt remapping); selftest: prove remapping on QEMU's
+ * edu device at boot. */
+static bool opt_iommu(struct hv_options *o, char *v)
+{
+	static const char *const vals[] = { "on", "off", "noqi", "selftest",
+					    "selftest-noqi" };
+	unsigned i = 0;
+
+	while (i < sizeof(vals) / sizeof(vals[0]) && strcmp(v, vals[i]))
+		i++;
+	if (i == sizeof(vals) / sizeof(vals[0]))
+		return false;
+	o->iommu = i != 1;
+	o->iommu_qi = i != 2 && i != 4;
+	o->iommu_selftest = i >= 3;
+	return true;
+}
+
 /* testhooks: test-only hypercalls (HV_HC_TEST_*) are honoured. */
 static bool opt_testhooks(struct hv_options *o, char *v)
 {
@@ -184,6 +206,7 @@ static const struct option {
 	{ "testhooks", opt_testhooks },
 	{ "sched", opt_sched },
 	{ "apicv", opt_apicv },
+	{ "iommu", opt_iommu },
 };
 
 static void report(cmdline_report_fn fn, void *ctx, const char *fmt,

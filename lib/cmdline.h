@@ -28,6 +28,9 @@ struct hv_options {
 	bool testhooks;        /* allow the test-only hypercalls */
 	char sched[8];         /* scheduling policy: "cfs" or "rr" */
 	bool apicv;            /* use the CPU's APIC virtualization if it has it */
+	bool iommu;            /* VT-d DMA (and interrupt) remapping */
+	bool iommu_qi;         /* its invalidation queue, where offered */
+	bool iommu_selftest;   /* drive QEMU's edu device through it at boot */
 };
 
 typedef void (*cmdline_report_fn)(void *ctx, const char *msg);

@@ -11,6 +11,7 @@ import test_platform  # noqa: F401
 import test_sched  # noqa: F401
 import test_uefi  # noqa: F401
 import test_vms  # noqa: F401
+import test_vtd  # noqa: F401
 
 if __name__ == "__main__":
     sys.exit(harness.main(sys.argv[1:]))

@@ -30,6 +30,34 @@ static int parse(const char *text)
 	return vmcfg_parse(text, strlen(text), "vms.cfg", &set, collect, 0);
 }
 
+/* pci = BB:DD.F[, ...], repeatable, at most VMCFG_MAX_PCI per VM. */
+static void pci_functions(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[vm a]\nkernel = k\npci = 03:00.0, 00:1f.7\n"
+			       "pci = ff:00.1\n"), 0);
+	assert_int_equal(set.vm[0].n_pci, 3);
+	assert_int_equal(set.vm[0].pci[0], 0x0300);
+	assert_int_equal(set.vm[0].pci[1], 0x00ff);
+	assert_int_equal(set.vm[0].pci[2], 0xff01);
+	assert_true(set.vm[0].valid);
+
+	assert_int_equal(parse("[vm a]\nkernel = k\npci = 3:00.0\n"), 1);
+	assert_false(set.vm[0].valid);
+	assert_string_equal(msgs[0], "vms.cfg:3: pci: '3:00.0' is not a PCI "
+			    "function (bus:device.function, e.g. 03:00.0)");
+	assert_int_equal(parse("[vm a]\nkernel = k\npci = 00:20.0\n"), 1);
+	assert_int_equal(parse("[vm a]\nkernel = k\npci = 01:00.0\n"
+			       "pci = 01:00.0\n"), 1);
+	assert_string_equal(msgs[0], "vms.cfg:4: pci: '01:00.0' names a PCI "
+			    "function twice");
+	assert_int_equal(parse("[vm a]\nkernel = k\n"
+			       "pci = 01:00.0,01:00.1,01:00.2,01:00.3,01:00.4\n"),
+			 1);
+	assert_non_null(strstr(msgs[0], "more PCI functions than a VM may own"));
+	assert_int_equal(set.vm[0].n_pci, 4);
+}
+
 static void full_vm(void **state)
 {
 	(void)state;
@@ -282,6 +310,7 @@ int main(void)
 		cmocka_unit_test(limits),
 		cmocka_unit_test(nul_byte_and_no_newline),
 		cmocka_unit_test(random_input),
+		cmocka_unit_test(pci_functions),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }
