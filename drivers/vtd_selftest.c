@@ -203,6 +203,8 @@ void vtd_selftest(void)
 	uint8_t *p;
 	int r;
 
+	if (!pci_n_devs)
+		pci_scan(); /* not done at boot without remapping */
 	d = find_edu();
 	if (!d || d->bar[0].kind != PCI_BAR_MEM32) {
 		fail("no edu device (QEMU: -device edu)");

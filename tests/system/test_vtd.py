@@ -84,6 +84,9 @@ def qemu_vtd_absent_or_malformed(t):
     (a DRHD whose register base is 0): refused, remapping left off loudly."""
     r = selftest(t, "iommu=selftest", ["-device", "edu"], machine="pc")
     t.expect(r, r"^vtd: no DMAR table: no IOMMU to confine device DMA$")
+    # no MCFG on the pc machine: configuration through the ports
+    t.expect(r, r"^pci: \d+ functions \(configuration through ports "
+                r"0xcf8/0xcfc\)$", count=1)
     t.expect(r, r"^vtd: selftest: FAILED: DMA remapping is off$", count=1)
 
     # QEMU builds the ACPI header (signature, length, checksum) around
