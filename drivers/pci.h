@@ -64,8 +64,9 @@ extern unsigned pci_n_devs;
 unsigned pci_bar_decode(uint32_t val, uint32_t probe, uint32_t val_hi,
 			uint32_t probe_hi, struct pci_bar *out);
 
-/* The ECAM window of segment 0 from an MCFG table (len bytes); 0 if the
- * table holds none. */
+/* The ECAM window of segment 0 from an MCFG table (len bytes): 0;
+ * -ENOENT when the table has none; -EINVAL for a short table or a bad
+ * window. */
 int pci_mcfg_parse(const void *mcfg, size_t len, uint64_t *base,
 		   uint8_t *bus_start, uint8_t *bus_end);
 

@@ -125,7 +125,8 @@ int vtd_walk(const void *(*virt)(uint64_t pa), uint64_t root_pa, uint16_t bdf,
 	if (!(ctx[bdf & 0xff].lo & 1))
 		return 2;
 	levels = (ctx[bdf & 0xff].hi & 7) == VTD_AW_48 ? 4 : 3;
-	if ((ctx[bdf & 0xff].hi & 7) > VTD_AW_48 || ctx[bdf & 0xff].lo & 0xc)
+	if ((ctx[bdf & 0xff].hi & 7) > VTD_AW_48 ||
+	    (ctx[bdf & 0xff].hi & 7) < VTD_AW_39 || ctx[bdf & 0xff].lo & 0xc)
 		return 3;
 	if (iova >> (12 + 9 * levels))
 		return 4;
