@@ -8,6 +8,7 @@
 #define CMD_DEVICE_BITS (PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER)
 #define MSI_CTL_ENABLE 1u
 #define MSI_CTL_64 (1u << 7)
+#define MSI_CTL_MASKING (1u << 8)
 
 static uint32_t host(struct vpt *v, unsigned off)
 {
@@ -23,8 +24,15 @@ void vpt_init(struct vpt *v, const struct pci_dev *d,
 	v->cap_msix = d->cap_msix;
 	v->ops = ops;
 	v->ctx = ctx;
-	if (v->cap_msi)
-		v->msi_64 = host(v, v->cap_msi) >> 16 & MSI_CTL_64;
+	if (v->cap_msi) {
+		uint32_t ctl = host(v, v->cap_msi) >> 16;
+
+		/* PCI 3.0, 6.8.1: 10 bytes, 4 more for a 64-bit address, 10
+		 * more for per-vector masking; in whole dwords */
+		v->msi_64 = ctl & MSI_CTL_64;
+		v->msi_len = 12 + (v->msi_64 ? 4 : 0) +
+			     (ctl & MSI_CTL_MASKING ? 8 : 0);
+	}
 	for (unsigned i = 0; i < 6; i++)
 		v->guest_bar[i] = 0;
 }
@@ -157,7 +165,8 @@ static void msi_write(struct vpt *v, unsigned rel, uint32_t w, uint32_t be)
 		m.addr = (m.addr & 0xffffffffu) | (uint64_t)w << 32;
 	else if (rel == (v->msi_64 ? 12u : 8u))
 		m.data = (uint16_t)w;
-	if (memcmp(&m, &v->msi, sizeof(m))) {
+	if (m.enabled != v->msi.enabled || m.addr != v->msi.addr ||
+	    m.data != v->msi.data) {
 		v->msi = m;
 		v->ops->msi_changed(v->ctx, &v->msi);
 	}
@@ -180,7 +189,7 @@ static uint32_t dword(struct vpt *v, unsigned off)
 	if (v->cap_msix && off >= v->cap_msix && off < v->cap_msix + 12u)
 		return 0;
 	d = host(v, off);
-	if (v->cap_msi && off >= v->cap_msi && off < v->cap_msi + 24u)
+	if (v->cap_msi && off >= v->cap_msi && off < v->cap_msi + v->msi_len)
 		d = msi_read(v, off - v->cap_msi, d);
 	if (off >= 0x40 && (d >> 8 & 0xfc) == v->cap_msix && in_chain(v, off))
 		d = (d & ~0xff00u) | (uint32_t)skip_msix(v, d >> 8 & 0xfc) << 8;
@@ -204,7 +213,8 @@ void vpt_write(struct vpt *v, unsigned off, unsigned size, uint32_t val)
 		command_write(v, (uint16_t)((v->command & ~be) | (val & be)));
 	else if (reg >= PCI_BAR0 && reg < PCI_BAR0 + 24 && size == 4)
 		bar_write(v, (reg - PCI_BAR0) / 4, val);
-	else if (v->cap_msi && reg >= v->cap_msi && reg < v->cap_msi + 16u)
+	else if (v->cap_msi && reg >= v->cap_msi &&
+		 reg < v->cap_msi + v->msi_len)
 		msi_write(v, reg - v->cap_msi, val, be);
 	/* everything else: dropped */
 }

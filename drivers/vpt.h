@@ -51,6 +51,7 @@ struct vpt {
 	uint16_t command;       /* the guest's view */
 	uint8_t cap_msi, cap_msix;
 	bool msi_64;
+	unsigned msi_len; /* bytes of the MSI capability, in whole dwords */
 	struct vpt_msi msi;
 	const struct vpt_ops *ops;
 	void *ctx;
