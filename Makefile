@@ -33,7 +33,7 @@ ARCH_SRCS    := arch/acpi.c arch/cpu.c arch/isr.S arch/lapic.c arch/mm.c \
 	arch/trampoline.S arch/trap.c arch/tsc.c
 VMX_SRCS     := vmx/caps.c vmx/controls.c vmx/cpuid.c vmx/decode.c \
 	vmx/emulate.c vmx/entry.S vmx/entry_check.c vmx/entry_fail.c vmx/exit.c \
-	vmx/exit_cpuid.c vmx/exit_cr.c vmx/exit_io.c vmx/exit_misc.c \
+	vmx/exit_cpuid.c vmx/exit_cr.c vmx/exit_desc.c vmx/exit_io.c vmx/exit_misc.c \
 	vmx/exit_msr.c vmx/exit_table.c vmx/exit_vmcall.c vmx/guest.c \
 	vmx/gwalk.c vmx/inject.c vmx/switch.c vmx/vmcs.c vmx/vmxon.c
 EPT_SRCS     := ept/gpa.c ept/pt.c ept/violation.c

@@ -307,6 +307,14 @@ static const char *set_pci(struct vm_config *vm, char *v)
 	return 0;
 }
 
+static const char *set_controls(struct vm_config *vm, char *v)
+{
+	if (strcmp(v, "default") && strcmp(v, "strict"))
+		return "is not a set of VMX controls (default or strict)";
+	vm->strict = !strcmp(v, "strict");
+	return 0;
+}
+
 static const struct key {
 	const char *name;
 	const char *(*set)(struct vm_config *vm, char *value);
@@ -318,6 +326,7 @@ static const struct key {
 	{ "load", set_load, false },       { "devices", set_devices, false },
 	{ "weight", set_weight, false },   { "cpus", set_cpus, false },
 	{ "initrd", set_initrd, false },   { "pci", set_pci, true },
+	{ "controls", set_controls, false },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

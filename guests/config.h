@@ -20,6 +20,8 @@
  *   cpus    = 0-3,5           physical CPUs the VM may run on (default all)
  *   cpus.N  = 1               physical CPUs its vCPU N may run on
  *   pci     = 03:00.0,04:00.1 host PCI functions passed through (repeatable)
+ *   controls = default        default | strict: every sensitive instruction
+ *                             the CPU can trap exits (the Popek-Goldberg study)
  */
 #ifndef GUESTS_CONFIG_H
 #define GUESTS_CONFIG_H
@@ -69,6 +71,7 @@ struct vm_config {
 	uint32_t weight;
 	uint64_t cpus; /* bit mask; 0 = any */
 	uint64_t vcpu_cpus[VMCFG_MAX_VCPUS]; /* cpus.N; 0 = as cpus */
+	bool strict; /* controls = strict */
 	unsigned n_pci;
 	uint16_t pci[VMCFG_MAX_PCI]; /* bus << 8 | dev << 3 | fn, segment 0 */
 };

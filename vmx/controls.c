@@ -97,6 +97,11 @@ int vmx_controls_compute(const struct vmx_msrs *m, struct vmx_controls *c,
 	r = settle_exec(m, c, err, len);
 	if (r)
 		return r;
+	c->strict_proc = (uint32_t)(m->proc >> 32) &
+			 (PROC_RDTSC_EXIT | PROC_INVLPG_EXIT | PROC_CR3_LOAD_EXIT |
+			  PROC_CR3_STORE_EXIT | PROC_PAUSE_EXIT);
+	c->strict_proc2 = (uint32_t)(m->proc2 >> 32) &
+			  (PROC2_DESC_TABLE_EXIT | PROC2_WBINVD_EXIT);
 	c->preempt_timer = c->pin & PIN_PREEMPT_TIMER;
 	c->save_timer = c->exit & EXIT_CTL_SAVE_PREEMPT_TIMER;
 	c->preempt_shift = caps.preempt_shift;

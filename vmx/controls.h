@@ -36,6 +36,10 @@ struct vmx_controls {
 	 * APIC-register virtualization and virtual-interrupt delivery, all
 	 * four or none; the guests' local APICs are trapped otherwise. */
 	bool apicv;
+	/* What a VM with controls = strict adds, as far as the CPU allows:
+	 * descriptor-table, RDTSC, INVLPG, CR3-load/store, WBINVD and PAUSE
+	 * exiting. */
+	uint32_t strict_proc, strict_proc2;
 };
 
 /* Fills ctl from the MSR values; returns 0, or -ENODEV with the missing

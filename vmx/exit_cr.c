@@ -36,6 +36,25 @@ uint64_t vmx_guest_cr0(void)
 	return guest_cr(GUEST_CR0, CR0_READ_SHADOW, vmx_ctl.cr0_mask);
 }
 
+/* MOV to CR3 (SDM 4.4.1: PAE paging loads the PDPTEs with it), and the
+ * guest's TLB entries flushed as the instruction would. */
+static bool set_cr3(struct vcpu *v, uint64_t val)
+{
+	uint64_t cr0 = vmx_guest_cr0(), pdpte[4];
+
+	if ((cr0 & (1ull << 31)) && (vmread(GUEST_CR4) & (1ull << 5)) &&
+	    vmx_guest_mode() != 64) {
+		if (gpa_read(&v->vm->mem, val & ~0x1full, pdpte, sizeof(pdpte)))
+			return false;
+		for (int i = 0; i < 4; i++)
+			vmwrite(GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	}
+	vmwrite(GUEST_CR3, val);
+	if (vmx_ctl.vpid)
+		invvpid_single(v->vpid);
+	return true;
+}
+
 static bool mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
 {
 	if (vmx_guest_mode() != 64)
@@ -43,6 +62,8 @@ static bool mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
 	switch (cr) {
 	case 0:
 		return vmx_set_cr0(v, val);
+	case 3: /* only with CR3-load exiting (controls = strict) */
+		return set_cr3(v, val);
 	case 4:
 		return vmx_set_cr4(v, val);
 	case 8:
@@ -60,7 +81,11 @@ static bool mov_from_cr(struct vcpu *v, unsigned cr, uint64_t *val)
 		*val = vapic_tpr(v) >> 4;
 		return true;
 	}
-	return false; /* CR3 stores do not exit with EPT */
+	if (cr == 3) { /* CR3-store exiting (controls = strict) */
+		*val = vmread(GUEST_CR3);
+		return true;
+	}
+	return false;
 }
 
 void exit_cr_access(struct vcpu *v, struct guest_regs *r)

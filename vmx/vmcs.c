@@ -119,8 +119,10 @@ static void write_controls(struct vcpu *v)
 	const struct vmx_controls *c = &vmx_ctl;
 
 	vmwrite(PIN_BASED_CONTROLS, c->pin);
-	vmwrite(PROC_BASED_CONTROLS, c->proc);
-	vmwrite(PROC_BASED_CONTROLS2, c->proc2);
+	vmwrite(PROC_BASED_CONTROLS,
+		c->proc | (v->vm->cfg->strict ? c->strict_proc : 0));
+	vmwrite(PROC_BASED_CONTROLS2,
+		c->proc2 | (v->vm->cfg->strict ? c->strict_proc2 : 0));
 	vmwrite(VM_EXIT_CONTROLS, c->exit);
 	vmwrite(VM_ENTRY_CONTROLS, c->entry);
 	vmwrite(EXCEPTION_BITMAP, c->exception_bitmap);

@@ -47,6 +47,13 @@ void idt_init(void)
 	idt_load();
 }
 
+void idt_set_gate(unsigned v, uint32_t handler, unsigned dpl)
+{
+	idt[v] = (struct gate){ (uint16_t)handler, 0x08, 0,
+				(uint8_t)(0x8e | (dpl & 3) << 5),
+				(uint16_t)(handler >> 16) };
+}
+
 /* Programs may add work per interrupt; the default does nothing. */
 void __attribute__((weak)) guest_irq(unsigned vector) { (void)vector; }
 

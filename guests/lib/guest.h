@@ -17,6 +17,8 @@ struct trap_frame {
 void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For application processors: load the IDT and enable the APIC. */
 void idt_load(void);
+/* Points IDT vector v at handler, as an interrupt gate of privilege dpl. */
+void idt_set_gate(unsigned v, uint32_t handler, unsigned dpl);
 void __attribute__((noreturn)) guest_exit(int status);
 bool cmdline_has(const char *word); /* words of the multiboot command line */
 void guest_set_cmdline(const char *s);

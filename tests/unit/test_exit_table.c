@@ -37,6 +37,9 @@ enum handler {
 	H_APIC_ACCESS,
 	H_APIC_WRITE,
 	H_VIRTUALIZED_EOI,
+	H_GDTR_IDTR,
+	H_LDTR_TR,
+	H_INVLPG,
 	H_COUNT
 };
 
@@ -49,7 +52,8 @@ static const char *const handler_names[H_COUNT] = {
 	"exit_xsetbv",	     "exit_skip",	   "exit_triple_fault",
 	"exit_init_signal",  "exit_rdtsc",	   "exit_rdpmc",
 	"exit_ept_violation", "exit_ept_misconfig", "exit_apic_access",
-	"exit_apic_write",   "exit_virtualized_eoi",
+	"exit_apic_write",   "exit_virtualized_eoi", "exit_gdtr_idtr",
+	"exit_ldtr_tr",      "exit_invlpg",
 };
 
 static enum handler ran;
@@ -91,6 +95,9 @@ STUB(exit_rdtsc, H_RDTSC)
 STUB(exit_rdpmc, H_RDPMC)
 STUB(exit_ept_violation, H_EPT_VIOLATION)
 STUB(exit_ept_misconfig, H_EPT_MISCONFIG)
+STUB(exit_gdtr_idtr, H_GDTR_IDTR)
+STUB(exit_ldtr_tr, H_LDTR_TR)
+STUB(exit_invlpg, H_INVLPG)
 
 /* Calls the table's handler for reason and says which stub ran. */
 static enum handler dispatch(unsigned reason)
@@ -153,6 +160,9 @@ static void test_exits_we_ask_for(void **state)
 		{ EXIT_RDPMC, H_RDPMC },
 		{ EXIT_RDTSC, H_RDTSC },
 		{ EXIT_RDTSCP, H_RDTSC },
+		{ EXIT_GDTR_IDTR, H_GDTR_IDTR },
+		{ EXIT_LDTR_TR, H_LDTR_TR },
+		{ EXIT_INVLPG, H_INVLPG },
 		{ EXIT_VMCALL, H_VMCALL },
 		{ EXIT_CR_ACCESS, H_CR_ACCESS },
 		{ EXIT_DR_ACCESS, H_DR_ACCESS },
@@ -234,6 +244,7 @@ static void test_other_reasons_stop_the_vm(void **state)
 		EXIT_WRMSR, EXIT_PAUSE, EXIT_EPT_VIOLATION, EXIT_EPT_MISCONFIG,
 		EXIT_RDTSCP, EXIT_PREEMPTION_TIMER, EXIT_WBINVD, EXIT_XSETBV,
 		EXIT_APIC_ACCESS, EXIT_VIRTUALIZED_EOI, EXIT_APIC_WRITE,
+		EXIT_GDTR_IDTR, EXIT_LDTR_TR, EXIT_INVLPG,
 	};
 	unsigned stops = 0;
 
@@ -244,13 +255,12 @@ static void test_other_reasons_stop_the_vm(void **state)
 		assert_handler(reason, H_STOP_VM);
 		stops++;
 	}
-	/* SIPI, SMIs, task switch, INVLPG, entry failures, the reserved
-	 * numbers, MTF, machine check, TPR below threshold (we use
-	 * virtual-interrupt delivery or no TPR shadow), descriptor tables,
-	 * RDRAND/RDSEED, INVPCID, PML, SPP */
+	/* SIPI, SMIs, task switch, entry failures, the reserved numbers,
+	 * MTF, machine check, TPR below threshold (we use virtual-interrupt
+	 * delivery or no TPR shadow), RDRAND/RDSEED, INVPCID, PML, SPP */
 	assert_int_equal(stops, EXIT_REASON_MAX - ARRAY_SIZE(handled) -
 					ARRAY_SIZE(ud_reasons));
-	assert_int_equal(stops, 22);
+	assert_int_equal(stops, 19);
 	assert_handler(EXIT_INVALID_GUEST_STATE, H_STOP_VM);
 	assert_handler(EXIT_MSR_LOADING, H_STOP_VM);
 	assert_handler(EXIT_MACHINE_CHECK, H_STOP_VM);
