@@ -9,6 +9,7 @@
 # make unit       host unit tests only (cmocka, ASan+UBSan)
 # make system     emulator tests only (Bochs, QEMU)
 # make bench      benchmarks → bench/results.json
+# make pg-report  the Popek-Goldberg study → build/pg-report.md, .csv
 # make clean
 
 .SECONDEXPANSION:
@@ -132,7 +133,7 @@ GUEST_CFLAGS := -m32 -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic \
 GUEST_LIB := guests/lib/guest.c guests/lib/mbinfo.c guests/lib/libgcc.c \
 	guests/lib/isr.S lib/format.c lib/string.c
 GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guests/%.o,$(GUEST_LIB))
-GUEST_ELFS := selftest isolation mb1info bench spin smp platform
+GUEST_ELFS := selftest isolation mb1info bench spin smp platform pgstudy
 GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_ELFS)) \
 	$(BUILD)/guests/realmode.bin
 
@@ -156,6 +157,7 @@ guest_entry = $(BUILD)/guests/entry-$(if $(filter mb1info,$(1)),mb1,mb2).o
 
 # extra objects of a guest beyond its main .c
 GUEST_EXTRA_smp := $(BUILD)/guests/guests/smp/trampoline.S.o
+GUEST_EXTRA_pgstudy := $(BUILD)/guests/guests/pgstudy/ring.S.o
 
 $(BUILD)/guests/%.elf: $$(BUILD)/guests/guests/$$*/$$*.c.o $(GUEST_LIB_OBJS) \
 		$$(call guest_entry,$$*) $$(GUEST_EXTRA_$$*) guests/lib/guest.ld
@@ -351,6 +353,11 @@ test: deps
 	$(MAKE) fuzz
 	$(MAKE) system
 
+# The Popek-Goldberg study, measured afresh in Bochs: build/pg-report.md
+# and build/pg-report.csv (docs/popek-goldberg.md).
+pg-report: deps all
+	$(PYTHON) tools/pgreport.py --out $(BUILD)
+
 bench: deps all linux-guest
 	$(PYTHON) bench/run.py
 
@@ -360,4 +367,4 @@ run: deps all linux-guest
 clean:
 	rm -rf $(BUILD) bench/results.json
 
-.PHONY: all efi esp guests iso unit deps system test bench run clean
+.PHONY: all efi esp guests iso pg-report unit deps system test bench run clean

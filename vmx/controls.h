@@ -38,7 +38,7 @@ struct vmx_controls {
 	bool apicv;
 	/* What a VM with controls = strict adds, as far as the CPU allows:
 	 * descriptor-table, RDTSC, INVLPG, CR3-load/store, WBINVD and PAUSE
-	 * exiting. */
+	 * exiting (and, in vmx/vmcs.c, every CR0 and CR4 bit owned). */
 	uint32_t strict_proc, strict_proc2;
 };
 

@@ -140,8 +140,11 @@ static void write_controls(struct vcpu *v)
 	if (c->vpid)
 		vmwrite(VPID, v->vpid);
 	vmwrite(TSC_OFFSET, v->tsc_offset);
-	vmwrite(CR0_GUEST_HOST_MASK, c->cr0_mask);
-	vmwrite(CR4_GUEST_HOST_MASK, c->cr4_mask);
+	/* strict: the hypervisor owns every CR0/CR4 bit, so any write that
+	 * changes one exits (the read shadows always hold the guest's whole
+	 * value, vmx/guest.c) */
+	vmwrite(CR0_GUEST_HOST_MASK, v->vm->cfg->strict ? ~0ull : c->cr0_mask);
+	vmwrite(CR4_GUEST_HOST_MASK, v->vm->cfg->strict ? ~0ull : c->cr4_mask);
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
 	if (c->preempt_timer)
 		vmwrite(PREEMPTION_TIMER_VALUE, ~0u);

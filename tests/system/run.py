@@ -7,6 +7,7 @@ import harness
 import test_boot  # noqa: F401  (registers tests)
 import test_console  # noqa: F401
 import test_linux  # noqa: F401
+import test_pg  # noqa: F401
 import test_platform  # noqa: F401
 import test_sched  # noqa: F401
 import test_uefi  # noqa: F401

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Popek-Goldberg study guest (docs/popek-goldberg.md). For each x86
+ * instruction of interest it measures, in 32-bit protected mode:
+ *
+ *   ring 3   the classic de-privileged way: the instruction runs at ring 3
+ *            under this guest's own ring-0 monitor (IOPL 0, IF 0). Does it
+ *            trap to the monitor (#GP, #UD), and if not, does it behave
+ *            differently from ring 0, i.e. from what the de-privileged
+ *            kernel believes its machine is (its virtual GDTR, IDTR, LDTR,
+ *            TR, CR0, IF)?
+ *   VT-x     the same instruction at ring 0 of this VM: which VM exits it
+ *            caused (the hypervisor's per-reason counters, read by
+ *            hypercall before and after), and whether the result is what
+ *            hardware shows a kernel. The VM's controls (default or
+ *            strict, its configuration's controls =) decide the exits.
+ *
+ * One machine-readable row per instruction:
+ *   pg|CONTROLS|32|NAME|ring3=TRAP|differs=yes/no/-|exits=LIST|native=yes/no|NOTE
+ * tools/pgreport.py turns the rows of a default and a strict VM into the
+ * report.
+ */
+#include "guests/lib/guest.h"
+#include "guests/lib/mbinfo.h"
+
+#define CS0 0x08
+#define DS0 0x10
+#define TSS_SEL 0x28
+#define VEC_RETURN 0x81
+#define VEC_WAKE 0x40
+#define EFL_IF (1u << 9)
+#define EFL_ZF (1u << 6)
+#define EFL_IOPL (3u << 12)
+#define CR0_TS (1u << 3)
+#define CR4_TSD (1u << 2)
+
+/* ---- the machine the monitor keeps ------------------------------------- */
+
+struct __attribute__((packed)) dtr {
+	uint16_t limit;
+	uint32_t base;
+};
+
+static uint64_t gdt[7] = {
+	0,
+	0x00cf9b000000ffffull, /* 0x08 ring-0 code */
+	0x00cf93000000ffffull, /* 0x10 ring-0 data */
+	0x00cffb000000ffffull, /* 0x18 ring-3 code */
+	0x00cff3000000ffffull, /* 0x20 ring-3 data */
+	0,                     /* 0x28 TSS, filled in */
+	0,
+};
+static uint32_t tss[26]; /* 32-bit TSS: ESP0 at 4, SS0 at 8, I/O map at 102 */
+static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
+
+/* What the de-privileged kernel believes (its virtual machine state, as
+ * a classic monitor would keep it after emulating its LGDT, LLDT, ...):
+ * unlike the real values, so that leaking the real ones shows. */
+static const struct dtr virt_gdtr = { 0x2f, 0x00200000 };
+static const struct dtr virt_idtr = { 0x7ff, 0x00210000 };
+static const uint16_t virt_ldtr = 0x30, virt_tr = 0x38;
+
+struct dtr pg_gdtr, pg_idtr; /* the real ones, for LGDT/LIDT probes */
+volatile uint32_t pg_res[4];
+uint32_t pg_msr_lo, pg_msr_hi;
+
+void pg_run(void (*fn)(void), int ring3);
+void pg_return(void);
+void pg_wake(void);
+
+static void setup_rings(void)
+{
+	uint32_t t = (uint32_t)tss;
+
+	tss[1] = (uint32_t)ring0_stack + sizeof(ring0_stack); /* ESP0 */
+	tss[2] = DS0;                                          /* SS0 */
+	tss[25] = sizeof(tss) << 16; /* I/O map base past the limit: no map */
+	gdt[5] = (sizeof(tss) - 1) | (uint64_t)(t & 0xffffff) << 16 |
+		 0x89ull << 40 | (uint64_t)(t >> 24) << 56;
+	pg_gdtr = (struct dtr){ sizeof(gdt) - 1, (uint32_t)gdt };
+	__asm__ volatile("lgdt %0\n\t"
+			 "ljmp $0x08, $1f\n1:\t"
+			 "mov $0x10, %%ax\n\t"
+			 "mov %%ax, %%ds\n\tmov %%ax, %%es\n\tmov %%ax, %%ss\n\t"
+			 "mov $0x28, %%ax\n\tltr %%ax"
+			 ::"m"(pg_gdtr) : "eax", "memory");
+	__asm__ volatile("sidt %0" : "=m"(pg_idtr));
+	idt_set_gate(VEC_RETURN, (uint32_t)pg_return, 3);
+	/* the HLT probe's wake-up: EOI and back, nothing that could exit */
+	idt_set_gate(VEC_WAKE, (uint32_t)pg_wake, 0);
+}
+
+/* ---- probes --------------------------------------------------------------
+ * Each arms trap_resume, runs its instruction(s), stores what it saw in
+ * pg_res and returns through INT 0x81. */
+#define PROBE(name, body)                                                  \
+	void name(void);                                                   \
+	__asm__(".text\n.globl " #name "\n" #name ":\n\t"                  \
+		"movl $1f, trap_resume\n\t" body "\n1:\tmovl $0, trap_resume\n\t" \
+		"int $0x81\n")
+
+PROBE(p_hlt, "hlt");
+PROBE(p_hlt0, "sti\n\thlt\n\tcli"); /* ring 0: woken by a timer */
+PROBE(p_lgdt, "lgdt pg_gdtr");
+PROBE(p_lidt, "lidt pg_idtr");
+/* CR0.TS and CR4.TSD toggled and restored: a write that changes a bit */
+PROBE(p_cr0, "mov %cr0, %eax\n\txor $8, %eax\n\tmov %eax, %cr0\n\t"
+	     "xor $8, %eax\n\tmov %eax, %cr0");
+PROBE(p_cr3, "mov %cr3, %eax\n\tmov %eax, %cr3");
+PROBE(p_cr4, "mov %cr4, %eax\n\txor $4, %eax\n\tmov %eax, %cr4\n\t"
+	     "xor $4, %eax\n\tmov %eax, %cr4");
+PROBE(p_rdmsr, "mov $0x1b, %ecx\n\trdmsr\n\tmov %eax, pg_res");
+PROBE(p_wrmsr, "mov $0x174, %ecx\n\tmov pg_msr_lo, %eax\n\t"
+	       "mov pg_msr_hi, %edx\n\twrmsr");
+PROBE(p_in, "inb $0x61, %al\n\tmovb %al, pg_res");
+PROBE(p_out, "movb $0, %al\n\toutb %al, $0x80");
+PROBE(p_invlpg, "invlpg pg_res");
+PROBE(p_clts, "clts");
+PROBE(p_cli, "cli");
+PROBE(p_sti, "sti");
+PROBE(p_sgdt, "sgdt pg_res");
+PROBE(p_sidt, "sidt pg_res");
+PROBE(p_sldt, "sldt pg_res");
+PROBE(p_str, "str pg_res");
+PROBE(p_smsw, "smsw pg_res");
+PROBE(p_pushf, "pushf\n\tpopl pg_res");
+PROBE(p_popf_if, "pushf\n\torl $0x200, (%esp)\n\tpopf\n\tpushf\n\t"
+		 "popl pg_res");
+PROBE(p_popf_iopl, "pushf\n\torl $0x3000, (%esp)\n\tpopf\n\tpushf\n\t"
+		   "popl pg_res\n\tpushf\n\tandl $~0x3000, (%esp)\n\tpopf");
+PROBE(p_lar, "mov $0x08, %ecx\n\tlar %ecx, %eax\n\tpushf\n\tpopl pg_res");
+PROBE(p_lsl, "mov $0x08, %ecx\n\tlsl %ecx, %eax\n\tpushf\n\tpopl pg_res");
+PROBE(p_verr, "mov $0x08, %cx\n\tverr %cx\n\tpushf\n\tpopl pg_res");
+PROBE(p_verw, "mov $0x10, %cx\n\tverw %cx\n\tpushf\n\tpopl pg_res");
+PROBE(p_push_cs, "push %cs\n\tpopl pg_res");
+PROBE(p_mov_ss, "mov %ss, %eax\n\tmov %eax, pg_res");
+PROBE(p_lcall, "lcall $0x08, $2f\n2:\taddl $8, %esp");
+PROBE(p_ljmp, "ljmp $0x08, $2f\n2:");
+PROBE(p_lret, "pushl $0x08\n\tpushl $2f\n\tlret\n2:");
+PROBE(p_iret, "pushf\n\torl $0x200, (%esp)\n\tpush %cs\n\tpushl $2f\n\t"
+	      "iret\n2:\tpushf\n\tpopl pg_res");
+PROBE(p_cpuid, "xor %eax, %eax\n\txor %ecx, %ecx\n\tcpuid\n\t"
+	       "mov %ebx, pg_res");
+PROBE(p_rdtsc, "rdtsc\n\tmov %eax, pg_res\n\tmov %edx, pg_res+4");
+
+/* ---- what a run saw ------------------------------------------------------ */
+
+struct run {
+	int trap;            /* vector, or -1 */
+	uint32_t res[4];
+	struct hv_exit_stats before, after;
+};
+
+static struct hv_exit_stats stats_buf;
+
+static void exit_stats(struct hv_exit_stats *s)
+{
+	hv_hypercall(HV_HC_EXIT_STATS, (unsigned long)&stats_buf,
+		     sizeof(stats_buf), 0);
+	*s = stats_buf;
+}
+
+static void run(void (*fn)(void), int ring3, struct run *r)
+{
+	for (int i = 0; i < 4; i++)
+		pg_res[i] = 0;
+	trap_vector = ~0u;
+	if (!ring3)
+		exit_stats(&r->before);
+	pg_run(fn, ring3);
+	if (!ring3)
+		exit_stats(&r->after);
+	r->trap = trap_vector == ~0u ? -1 : (int)trap_vector;
+	for (int i = 0; i < 4; i++)
+		r->res[i] = pg_res[i];
+}
+
+/* Exits that only the instruction can have caused: not the VMCALLs that
+ * read the counters, not interrupts, interrupt windows or the
+ * preemption timer, which come when they come. */
+static bool asynchronous(unsigned reason)
+{
+	return reason == 1 || reason == 7 || reason == 8 || reason == 18 ||
+	       reason == 52;
+}
+
+static void exit_list(const struct run *r, char *out, unsigned len)
+{
+	unsigned n = 0;
+
+	out[0] = 0;
+	for (unsigned i = 0; i < HV_EXIT_REASONS; i++) {
+		uint64_t d = r->after.count[i] - r->before.count[i];
+
+		if (!d || asynchronous(i))
+			continue;
+		for (const char *p = n ? "," : ""; *p && n < len - 1; p++)
+			out[n++] = *p;
+		char num[8];
+		int k = 0;
+		unsigned v = i;
+		do {
+			num[k++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		while (k && n < len - 1)
+			out[n++] = num[--k];
+		out[n] = 0;
+	}
+	if (!n)
+		for (const char *p = "none"; *p; p++)
+			out[n++] = *p, out[n] = 0;
+}
+
+static const char *trap_name(int v)
+{
+	switch (v) {
+	case -1: return "none";
+	case 6: return "#UD";
+	case 13: return "#GP";
+	case 14: return "#PF";
+	default: return "other";
+	}
+}
+
+/* ---- the probes, with what "differs" and "native" mean for each ---------- */
+
+struct probe {
+	const char *name;
+	void (*fn3)(void), (*fn0)(void);
+	/* ring 3 ran without a trap: did it see other than the kernel would? */
+	bool (*differs)(const struct run *r0, const struct run *r3, char *note);
+	/* ring 0 in this VM: what hardware shows a kernel? */
+	bool (*native)(const struct run *r0, char *note);
+};
+
+static void note_hex(char *note, const char *what, uint32_t a, uint32_t b)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned n = 0;
+
+	while (*what)
+		note[n++] = *what++;
+	for (int round = 0; round < 2; round++) {
+		uint32_t v = round ? b : a;
+
+		note[n++] = '0';
+		note[n++] = 'x';
+		for (int s = 28; s >= 0; s -= 4)
+			note[n++] = hex[v >> s & 15];
+		if (!round)
+			for (const char *p = " vs "; *p; p++)
+				note[n++] = *p;
+	}
+	note[n] = 0;
+}
+
+static bool d_gdt(const struct run *r0, const struct run *r3, char *note)
+{
+	const struct dtr *d = (const struct dtr *)r3->res;
+
+	note_hex(note, "real GDT base vs the kernel's ", d->base,
+		 virt_gdtr.base);
+	return d->base != virt_gdtr.base;
+}
+
+static bool d_idt(const struct run *r0, const struct run *r3, char *note)
+{
+	const struct dtr *d = (const struct dtr *)r3->res;
+
+	note_hex(note, "real IDT base vs the kernel's ", d->base,
+		 virt_idtr.base);
+	return d->base != virt_idtr.base;
+}
+
+static bool d_ldt(const struct run *r0, const struct run *r3, char *note)
+{
+	note_hex(note, "real LDTR vs the kernel's ", r3->res[0] & 0xffff,
+		 virt_ldtr);
+	return (r3->res[0] & 0xffff) != virt_ldtr;
+}
+
+static bool d_tr(const struct run *r0, const struct run *r3, char *note)
+{
+	note_hex(note, "real TR vs the kernel's ", r3->res[0] & 0xffff,
+		 virt_tr);
+	return (r3->res[0] & 0xffff) != virt_tr;
+}
+
+/* The kernel set CR0.TS (a classic monitor keeps it virtual, for lazy
+ * FPU switching of its own): SMSW at ring 3 shows the real TS. */
+static bool d_smsw(const struct run *r0, const struct run *r3, char *note)
+{
+	uint32_t virt = (r0->res[0] | CR0_TS) & 0xffff;
+
+	note_hex(note, "real MSW vs the kernel's ", r3->res[0] & 0xffff, virt);
+	return (r3->res[0] & 0xffff) != virt;
+}
+
+/* The kernel believes interrupts are on (it ran STI, which trapped and
+ * was emulated): PUSHF at ring 3 shows the real IF. */
+static bool d_pushf(const struct run *r0, const struct run *r3, char *note)
+{
+	note_hex(note, "real EFLAGS vs the kernel's ", r3->res[0],
+		 r3->res[0] | EFL_IF);
+	return !(r3->res[0] & EFL_IF);
+}
+
+static bool d_flag(const struct run *r0, const struct run *r3, char *note,
+		   uint32_t mask, const char *what)
+{
+	note_hex(note, what, r3->res[0] & mask, r0->res[0] & mask);
+	return (r3->res[0] & mask) != (r0->res[0] & mask);
+}
+
+static bool d_if(const struct run *r0, const struct run *r3, char *note)
+{
+	return d_flag(r0, r3, note, EFL_IF, "IF after, ring 3 vs ring 0: ");
+}
+
+static bool d_iopl(const struct run *r0, const struct run *r3, char *note)
+{
+	return d_flag(r0, r3, note, EFL_IOPL, "IOPL after, ring 3 vs ring 0: ");
+}
+
+static bool d_zf(const struct run *r0, const struct run *r3, char *note)
+{
+	return d_flag(r0, r3, note, EFL_ZF, "ZF, ring 3 vs ring 0: ");
+}
+
+static bool d_rpl(const struct run *r0, const struct run *r3, char *note)
+{
+	return d_flag(r0, r3, note, 3, "selector RPL, ring 3 vs ring 0: ");
+}
+
+static bool d_same(const struct run *r0, const struct run *r3, char *note)
+{
+	note_hex(note, "ring 3 vs ring 0: ", r3->res[0], r0->res[0]);
+	return r3->res[0] != r0->res[0];
+}
+
+/* RDTSC at ring 3 reads the real counter, which a monitor without VT-x
+ * cannot offset: behaviour-sensitive by what it reads, whatever value. */
+static bool d_tsc(const struct run *r0, const struct run *r3, char *note)
+{
+	note_hex(note, "the real counter, high:low ", r3->res[1], r3->res[0]);
+	return true;
+}
+
+static bool n_ok(const struct run *r0, char *note)
+{
+	return r0->trap < 0;
+}
+
+static bool n_gdt(const struct run *r0, char *note)
+{
+	const struct dtr *d = (const struct dtr *)r0->res;
+
+	note_hex(note, "", d->base, pg_gdtr.base);
+	return r0->trap < 0 && d->base == pg_gdtr.base &&
+	       d->limit == pg_gdtr.limit;
+}
+
+static bool n_idt(const struct run *r0, char *note)
+{
+	const struct dtr *d = (const struct dtr *)r0->res;
+
+	note_hex(note, "", d->base, pg_idtr.base);
+	return r0->trap < 0 && d->base == pg_idtr.base;
+}
+
+static bool n_tr(const struct run *r0, char *note)
+{
+	return r0->trap < 0 && (r0->res[0] & 0xffff) == TSS_SEL;
+}
+
+static bool n_ldt(const struct run *r0, char *note)
+{
+	return r0->trap < 0 && (r0->res[0] & 0xffff) == 0;
+}
+
+static bool n_smsw(const struct run *r0, char *note)
+{
+	uint32_t cr0;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	return r0->trap < 0 && (r0->res[0] & 0xffff) == (cr0 & 0xffff);
+}
+
+static bool n_if_set(const struct run *r0, char *note)
+{
+	return r0->trap < 0 && (r0->res[0] & EFL_IF);
+}
+
+static bool n_iopl3(const struct run *r0, char *note)
+{
+	return r0->trap < 0 && (r0->res[0] & EFL_IOPL) == EFL_IOPL;
+}
+
+static bool n_zf(const struct run *r0, char *note)
+{
+	return r0->trap < 0 && (r0->res[0] & EFL_ZF);
+}
+
+static bool n_rpl0(const struct run *r0, char *note)
+{
+	return r0->trap < 0 && (r0->res[0] & 3) == 0;
+}
+
+static bool n_cpuid(const struct run *r0, char *note)
+{
+	return r0->trap < 0 && (r0->res[0] == 0x756e6547 || /* "Genu" */
+				r0->res[0] == 0x68747541);  /* "Auth" */
+}
+
+static bool n_tsc(const struct run *r0, char *note)
+{
+	return r0->trap < 0 && (r0->res[0] | r0->res[1]);
+}
+
+static const struct probe probes[] = {
+	{ "HLT", p_hlt, p_hlt0, 0, n_ok },
+	{ "LGDT", p_lgdt, p_lgdt, 0, n_ok },
+	{ "LIDT", p_lidt, p_lidt, 0, n_ok },
+	{ "MOV-to-CR0", p_cr0, p_cr0, 0, n_ok },
+	{ "MOV-to-CR3", p_cr3, p_cr3, 0, n_ok },
+	{ "MOV-to-CR4", p_cr4, p_cr4, 0, n_ok },
+	{ "RDMSR", p_rdmsr, p_rdmsr, 0, n_ok },
+	{ "WRMSR", p_wrmsr, p_wrmsr, 0, n_ok },
+	{ "IN", p_in, p_in, 0, n_ok },
+	{ "OUT", p_out, p_out, 0, n_ok },
+	{ "INVLPG", p_invlpg, p_invlpg, 0, n_ok },
+	{ "CLTS", p_clts, p_clts, 0, n_ok },
+	{ "CLI", p_cli, p_cli, 0, n_ok },
+	{ "STI", p_sti, p_sti, 0, n_ok },
+	{ "SGDT", p_sgdt, p_sgdt, d_gdt, n_gdt },
+	{ "SIDT", p_sidt, p_sidt, d_idt, n_idt },
+	{ "SLDT", p_sldt, p_sldt, d_ldt, n_ldt },
+	{ "STR", p_str, p_str, d_tr, n_tr },
+	{ "SMSW", p_smsw, p_smsw, d_smsw, n_smsw },
+	{ "PUSHF", p_pushf, p_pushf, d_pushf, n_ok },
+	{ "POPF-IF", p_popf_if, p_popf_if, d_if, n_if_set },
+	{ "POPF-IOPL", p_popf_iopl, p_popf_iopl, d_iopl, n_iopl3 },
+	{ "LAR", p_lar, p_lar, d_zf, n_zf },
+	{ "LSL", p_lsl, p_lsl, d_zf, n_zf },
+	{ "VERR", p_verr, p_verr, d_zf, n_zf },
+	{ "VERW", p_verw, p_verw, d_zf, n_zf },
+	{ "PUSH-CS", p_push_cs, p_push_cs, d_rpl, n_rpl0 },
+	{ "MOV-from-SS", p_mov_ss, p_mov_ss, d_rpl, n_rpl0 },
+	{ "CALL-far", p_lcall, p_lcall, 0, n_ok },
+	{ "JMP-far", p_ljmp, p_ljmp, 0, n_ok },
+	{ "RET-far", p_lret, p_lret, 0, n_ok },
+	{ "IRET", p_iret, p_iret, d_if, n_if_set },
+	{ "CPUID", p_cpuid, p_cpuid, d_same, n_cpuid },
+	{ "RDTSC", p_rdtsc, p_rdtsc, d_tsc, n_tsc },
+};
+
+static void measure(const struct probe *p, const char *controls)
+{
+	struct run r0, r3;
+	char exits[64], note[96] = "", nnote[96] = "";
+	const char *differs = "-";
+
+	if (p->fn0 == p_hlt0) /* a timer wakes the halted vCPU */
+		hv_hypercall(HV_HC_TIMER, 200, VEC_WAKE, 0);
+	run(p->fn0, 0, &r0);
+	run(p->fn3, 1, &r3);
+	exit_list(&r0, exits, sizeof(exits));
+	if (r3.trap < 0 && p->differs)
+		differs = p->differs(&r0, &r3, note) ? "yes" : "no";
+	gprintf("pg|%s|32|%s|ring3=%s|differs=%s|exits=%s|native=%s|%s\n",
+		controls, p->name, trap_name(r3.trap), differs, exits,
+		p->native(&r0, nnote) ? "yes" : "no", note);
+	if (r0.trap >= 0)
+		gprintf("pg: %s at ring 0 raised vector %d\n", p->name, r0.trap);
+}
+
+/* RDTSC with CR4.TSD set: privileged at ring 3, so a monitor could trap
+ * it (at the price of every time read). */
+static void measure_tsd(const char *controls)
+{
+	struct run r3;
+	uint32_t cr4;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_TSD));
+	run(p_rdtsc, 1, &r3);
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
+	gprintf("pg|%s|32|RDTSC-TSD|ring3=%s|differs=-|exits=-|native=-|"
+		"RDTSC with CR4.TSD set: privileged, so a monitor may trap every "
+		"time read\n", controls, trap_name(r3.trap));
+}
+
+static void umip_row(const char *controls)
+{
+	uint32_t r[4];
+
+	cpuid(7, 0, r);
+	gprintf("pg|%s|32|UMIP|ring3=-|differs=-|exits=-|native=-|%s\n",
+		controls, r[2] & 4 ? "offered by this CPU (not used yet)" :
+				     "not offered by this CPU model: SGDT, "
+				     "SIDT, SLDT, STR, SMSW cannot be made "
+				     "to trap at ring 3");
+}
+
+int guest_main(uint32_t magic, uint32_t info);
+int guest_main(uint32_t magic, uint32_t info)
+{
+	struct guest_boot b;
+	const char *controls;
+	uint64_t msr;
+
+	guest_boot_parse(magic, info, &b);
+	guest_set_cmdline(b.cmdline);
+	controls = cmdline_has("strict") ? "strict" : "default";
+	setup_rings();
+	try_rdmsr(0x174, &msr);
+	pg_msr_lo = (uint32_t)msr;
+	pg_msr_hi = (uint32_t)(msr >> 32);
+	gprintf("pg: study guest, %s VMX controls, %u probes\n", controls,
+		(unsigned)(sizeof(probes) / sizeof(probes[0])));
+	for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		measure(&probes[i], controls);
+	measure_tsd(controls);
+	umip_row(controls);
+	gprintf("pg|%s|64|*|ring3=-|differs=-|exits=-|native=-|not measured "
+		"yet: the study guest runs its probes in 32-bit protected mode "
+		"only\n", controls);
+	gprintf("pg: done\n");
+	return 0;
+}

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: MIT
+"""Issue 8: the Popek-Goldberg study, measured in a fresh Bochs run: the
+study guest under default and strict VMX controls side by side, its rows
+turned into the report by tools/pgreport.py."""
+import os
+import sys
+
+from harness import CONFIGS, test
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
+                                "tools"))
+import pgreport  # noqa: E402
+
+PROBES = ["HLT", "LGDT", "LIDT", "MOV-to-CR0", "MOV-to-CR3", "MOV-to-CR4",
+          "RDMSR", "WRMSR", "IN", "OUT", "INVLPG", "CLTS", "CLI", "STI",
+          "SGDT", "SIDT", "SLDT", "STR", "SMSW", "PUSHF", "POPF-IF",
+          "POPF-IOPL", "LAR", "LSL", "VERR", "VERW", "PUSH-CS",
+          "MOV-from-SS", "CALL-far", "JMP-far", "RET-far", "IRET", "CPUID",
+          "RDTSC"]
+
+
+@test
+def bochs_popek_goldberg_study(t):
+    r = t.hvrun(os.path.join(CONFIGS, "pg.cfg"), cpus=2)
+    t.check(r.status == 0, "hvrun status %s" % r.status)
+    rows = pgreport.parse(r.serial)
+
+    def row(insn, controls="default"):
+        t.check((controls, "32", insn) in rows,
+                "no %s row for %s" % (controls, insn))
+        return rows[(controls, "32", insn)]
+
+    for insn in PROBES:
+        for c in ("default", "strict"):
+            got = row(insn, c)
+            # at the VM's own ring 0 every instruction runs as on hardware
+            t.check(got["native"] == "yes", "%s %s: %s" % (c, insn, got))
+        # ring 3 does not depend on the VMX controls
+        t.check(row(insn)["ring3"] == row(insn, "strict")["ring3"], insn)
+
+    # POPF at ring 3 silently fails to change IF (and IOPL); IRET too
+    for insn in ("POPF-IF", "POPF-IOPL", "IRET"):
+        t.check(row(insn)["ring3"] == "none" and row(insn)["differs"] ==
+                "yes", "%s: %s" % (insn, row(insn)))
+    # the sensitive-unprivileged ones do not trap at ring 3 and show the
+    # real machine instead of the kernel's
+    for insn in ("SGDT", "SIDT", "SLDT", "STR", "SMSW", "PUSHF", "LAR",
+                 "LSL", "VERR", "VERW", "PUSH-CS", "MOV-from-SS"):
+        t.check(row(insn)["ring3"] == "none" and row(insn)["differs"] ==
+                "yes", "%s: %s" % (insn, row(insn)))
+    # the privileged ones trap at ring 3 with #GP
+    for insn in ("HLT", "LGDT", "LIDT", "MOV-to-CR0", "MOV-to-CR3", "RDMSR",
+                 "WRMSR", "IN", "OUT", "INVLPG", "CLTS", "CLI", "STI"):
+        t.check(row(insn)["ring3"] == "#GP", "%s: %s" % (insn, row(insn)))
+    # CPUID: no trap, the same answer at both rings, and always an exit
+    t.check(row("CPUID")["ring3"] == "none" and
+            row("CPUID")["differs"] == "no", str(row("CPUID")))
+    for c in ("default", "strict"):
+        t.check(row("CPUID", c)["exits"] == "10", str(row("CPUID", c)))
+        t.check(row("HLT", c)["exits"] == "12", str(row("HLT", c)))
+    # descriptor-table instructions exit only under strict controls, with
+    # the descriptor-table exit reasons
+    for insn, reason in (("SGDT", "46"), ("SIDT", "46"), ("LGDT", "46"),
+                         ("LIDT", "46"), ("SLDT", "47"), ("STR", "47"),
+                         ("RDTSC", "16"), ("INVLPG", "14"),
+                         ("MOV-to-CR3", "28"), ("MOV-to-CR0", "28")):
+        t.check(row(insn)["exits"] == "none", "%s default: %s" % (
+            insn, row(insn)))
+        t.check(row(insn, "strict")["exits"] == reason, "%s strict: %s" % (
+            insn, row(insn, "strict")))
+    # never trapped by VT-x, whatever the controls
+    for insn in ("SMSW", "PUSHF", "POPF-IF", "LAR", "PUSH-CS", "IRET"):
+        t.check(row(insn, "strict")["exits"] == "none", insn)
+    # RDTSC becomes privileged at ring 3 with CR4.TSD
+    t.check(row("RDTSC-TSD")["ring3"] == "#GP", str(row("RDTSC-TSD")))
+
+    # the hypervisor's own count of the strict VM's exits by class
+    line = t.expect(r, r"^vm pg-strict: \d+ exits, ", count=1)[0]
+    for cls in ("GDTR/IDTR", "LDTR/TR", "INVLPG", "RDTSC", "CR access"):
+        t.check(cls in line, "%s missing: %s" % (cls, line))
+    t.refute(r, r"^vm pg-default: \d+ exits, .*GDTR/IDTR")
+
+    # the report built from this run
+    out, notes = pgreport.table(rows)
+    md = pgreport.write(out, notes, t.dir, "in the test")
+    t.check(len(out) == len(PROBES), "%d report rows" % len(out))
+    sgdt = [r_ for r_ in out if r_[0] == "SGDT"][0]
+    t.check(sgdt[1] == "no" and sgdt[3] == "no" and
+            sgdt[5] == "GDTR/IDTR access (46)" and
+            sgdt[6].startswith("sensitive but unprivileged"), str(sgdt))
+    t.check("| HLT | yes (#GP at ring 3) |" in md, md[:400])
+    t.check(any("64-bit mode" in n for n in notes), str(notes))
+    with open(os.path.join(t.dir, "pg-report.csv")) as f:
+        t.check(len(f.read().splitlines()) == len(PROBES) + 1, "CSV rows")
