@@ -157,7 +157,8 @@ guest_entry = $(BUILD)/guests/entry-$(if $(filter mb1info,$(1)),mb1,mb2).o
 
 # extra objects of a guest beyond its main .c
 GUEST_EXTRA_smp := $(BUILD)/guests/guests/smp/trampoline.S.o
-GUEST_EXTRA_pgstudy := $(BUILD)/guests/guests/pgstudy/ring.S.o
+GUEST_EXTRA_pgstudy := $(BUILD)/guests/guests/pgstudy/ring.S.o \
+	$(BUILD)/guests/guests/pgstudy/long.S.o
 
 $(BUILD)/guests/%.elf: $$(BUILD)/guests/guests/$$*/$$*.c.o $(GUEST_LIB_OBJS) \
 		$$(call guest_entry,$$*) $$(GUEST_EXTRA_$$*) guests/lib/guest.ld

@@ -68,8 +68,12 @@ def exits_text(exits):
                      for e in exits.split(","))
 
 
-def classify(insn, d, s):
+def classify(insn, mode, d, s):
     """The table's columns for one instruction from its two rows."""
+    if d["ring3"] == "#UD" and d["native"] == "yes":
+        return [insn, mode + "-bit", "n/a", "n/a", "#UD at every ring",
+                exits_text(d["exits"]), exits_text(s["exits"]),
+                "does not exist in %s-bit mode" % mode]
     trapped = d["ring3"] not in ("none", "-")
     privileged = "yes (%s at ring 3)" % d["ring3"] if trapped else "no"
     sens = []
@@ -94,34 +98,34 @@ def classify(insn, d, s):
             verdict += "; strict controls trap it"
     else:
         verdict = "innocuous"
-    return [insn, privileged, sensitive,
+    return [insn, mode + "-bit", privileged, sensitive,
             "yes (%s)" % d["ring3"] if trapped else "no",
             exits_text(d["exits"]), exits_text(s["exits"]), verdict]
 
 
-HEADER = ["instruction", "privileged?", "sensitive (control or behaviour)",
+HEADER = ["instruction", "mode", "privileged?", "sensitive (control or behaviour)",
           "traps at ring 3?", "VM exit, default controls",
           "VM exit, strict controls", "verdict"]
 
 
 def table(rows):
-    """The report's rows, in the order the guest measured them."""
+    """The report's rows: 32-bit, then 64-bit, each in the order the
+    guest measured them; settings and unmeasurable rows as notes."""
     out, notes = [], []
-    for (c, mode, insn), d in rows.items():
-        if c != "default" or mode != "32":
-            continue
-        s = rows.get(("strict", mode, insn))
-        if s is None:
-            raise SystemExit("pgreport: no strict row for %s" % insn)
-        if insn in ("UMIP", "*") or d["exits"] == "-":
-            notes.append("%s (%s-bit): %s%s" % (
-                insn, mode, "" if d["ring3"] == "-" else
-                "traps at ring 3: %s; " % d["ring3"], d["note"]))
-            continue
-        out.append(classify(insn, d, s))
-    for (c, mode, insn), d in rows.items():
-        if c == "default" and mode != "32":
-            notes.append("%s-bit mode: %s" % (mode, d["note"]))
+    for want in ("32", "64"):
+        for (c, mode, insn), d in rows.items():
+            if c != "default" or mode != want:
+                continue
+            s = rows.get(("strict", mode, insn))
+            if s is None:
+                raise SystemExit("pgreport: no strict row for %s (%s-bit)"
+                                 % (insn, mode))
+            if d["exits"] == "-":
+                notes.append("%s (%s-bit): %s%s" % (
+                    insn, mode, "" if d["ring3"] == "-" else
+                    "traps at ring 3: %s; " % d["ring3"], d["note"]))
+                continue
+            out.append(classify(insn, mode, d, s))
     return out, notes
 
 

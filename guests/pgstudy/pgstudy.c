@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Popek-Goldberg study guest (docs/popek-goldberg.md). For each x86
- * instruction of interest it measures, in 32-bit protected mode:
+ * instruction of interest it measures, in 32-bit protected mode and then
+ * in 64-bit mode (long.S):
  *
  *   ring 3   the classic de-privileged way: the instruction runs at ring 3
  *            under this guest's own ring-0 monitor (IOPL 0, IF 0). Does it
@@ -16,7 +17,7 @@
  *            strict, its configuration's controls =) decide the exits.
  *
  * One machine-readable row per instruction:
- *   pg|CONTROLS|32|NAME|ring3=TRAP|differs=yes/no/-|exits=LIST|native=yes/no|NOTE
+ *   pg|CONTROLS|MODE|NAME|ring3=TRAP|differs=yes/no/-|exits=LIST|native=yes/no|NOTE
  * tools/pgreport.py turns the rows of a default and a strict VM into the
  * report.
  */
@@ -41,7 +42,7 @@ struct __attribute__((packed)) dtr {
 	uint32_t base;
 };
 
-static uint64_t gdt[7] = {
+uint64_t pg_gdt[12] = {
 	0,
 	0x00cf9b000000ffffull, /* 0x08 ring-0 code */
 	0x00cf93000000ffffull, /* 0x10 ring-0 data */
@@ -49,7 +50,12 @@ static uint64_t gdt[7] = {
 	0x00cff3000000ffffull, /* 0x20 ring-3 data */
 	0,                     /* 0x28 TSS, filled in */
 	0,
+	0x00af9b000000ffffull, /* 0x38 ring-0 64-bit code */
+	0,
+	0x00affb000000ffffull, /* 0x48 ring-3 64-bit code */
+	0, 0,                  /* 0x50 64-bit TSS (long.S fills it in) */
 };
+#define gdt pg_gdt
 static uint32_t tss[26]; /* 32-bit TSS: ESP0 at 4, SS0 at 8, I/O map at 102 */
 static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
 
@@ -65,6 +71,15 @@ volatile uint32_t pg_res[4];
 uint32_t pg_msr_lo, pg_msr_hi;
 
 void pg_run(void (*fn)(void), int ring3);
+/* long.S: the 64-bit half, results in pg64_out and the counters */
+struct pg64_out {
+	int32_t trap0, trap3;
+	uint32_t res0[4], res3[4];
+};
+void pg_long_study(void);
+extern struct pg64_out pg64_out[];
+extern struct hv_exit_stats pg64_before[], pg64_after[];
+extern uint32_t pg64_idt, pg64_failed;
 void pg_return(void);
 void pg_wake(void);
 
@@ -361,17 +376,26 @@ static bool n_gdt(const struct run *r0, char *note)
 	       d->limit == pg_gdtr.limit;
 }
 
+/* The IDT and TR a probe's mode runs with (32-bit or long.S's). */
+static uint32_t expect_idt, expect_tr = TSS_SEL;
+
 static bool n_idt(const struct run *r0, char *note)
 {
 	const struct dtr *d = (const struct dtr *)r0->res;
 
-	note_hex(note, "", d->base, pg_idtr.base);
-	return r0->trap < 0 && d->base == pg_idtr.base;
+	note_hex(note, "", d->base, expect_idt);
+	return r0->trap < 0 && d->base == expect_idt;
 }
 
 static bool n_tr(const struct run *r0, char *note)
 {
-	return r0->trap < 0 && (r0->res[0] & 0xffff) == TSS_SEL;
+	return r0->trap < 0 && (r0->res[0] & 0xffff) == expect_tr;
+}
+
+/* PUSH CS does not exist in 64-bit mode: #UD at any ring. */
+static bool n_ud(const struct run *r0, char *note)
+{
+	return r0->trap == 6;
 }
 
 static bool n_ldt(const struct run *r0, char *note)
@@ -455,28 +479,101 @@ static const struct probe probes[] = {
 	{ "RDTSC", p_rdtsc, p_rdtsc, d_tsc, n_tsc },
 };
 
+static void print_row(const struct probe *p, const char *controls,
+		      int mode, const struct run *r0, const struct run *r3)
+{
+	char exits[64], note[96] = "", nnote[96] = "";
+	const char *differs = "-";
+	bool native = p->native(r0, nnote);
+
+	exit_list(r0, exits, sizeof(exits));
+	if (r3->trap < 0 && p->differs)
+		differs = p->differs(r0, r3, note) ? "yes" : "no";
+	gprintf("pg|%s|%d|%s|ring3=%s|differs=%s|exits=%s|native=%s|%s\n",
+		controls, mode, p->name, trap_name(r3->trap), differs, exits,
+		native ? "yes" : "no", note);
+	if (r0->trap >= 0 && !native)
+		gprintf("pg: %s at ring 0 raised vector %d\n", p->name,
+			r0->trap);
+}
+
 static void measure(const struct probe *p, const char *controls)
 {
 	struct run r0, r3;
-	char exits[64], note[96] = "", nnote[96] = "";
-	const char *differs = "-";
 
 	if (p->fn0 == p_hlt0) /* a timer wakes the halted vCPU */
 		hv_hypercall(HV_HC_TIMER, 200, VEC_WAKE, 0);
 	run(p->fn0, 0, &r0);
 	run(p->fn3, 1, &r3);
-	exit_list(&r0, exits, sizeof(exits));
-	if (r3.trap < 0 && p->differs)
-		differs = p->differs(&r0, &r3, note) ? "yes" : "no";
-	gprintf("pg|%s|32|%s|ring3=%s|differs=%s|exits=%s|native=%s|%s\n",
-		controls, p->name, trap_name(r3.trap), differs, exits,
-		p->native(&r0, nnote) ? "yes" : "no", note);
-	if (r0.trap >= 0)
-		gprintf("pg: %s at ring 0 raised vector %d\n", p->name, r0.trap);
+	print_row(p, controls, 32, &r0, &r3);
+}
+
+/* The same probes in 64-bit mode (long.S runs them all, then returns). */
+static void measure_long(const struct probe *probes, unsigned n,
+			 const char *controls)
+{
+	static struct run r0, r3;
+
+	pg_long_study();
+	if (pg64_failed) {
+		gprintf("pg: the 64-bit half took an unexpected exception\n");
+		return;
+	}
+	expect_idt = pg64_idt;
+	expect_tr = 0x50;
+	for (unsigned i = 0; i < n; i++) {
+		r0.trap = pg64_out[i].trap0 == -1 ? -1 : pg64_out[i].trap0;
+		r3.trap = pg64_out[i].trap3 == -1 ? -1 : pg64_out[i].trap3;
+		for (int k = 0; k < 4; k++) {
+			r0.res[k] = pg64_out[i].res0[k];
+			r3.res[k] = pg64_out[i].res3[k];
+		}
+		r0.before = pg64_before[i];
+		r0.after = pg64_after[i];
+		print_row(&probes[i], controls, 64, &r0, &r3);
+	}
 }
 
 /* RDTSC with CR4.TSD set: privileged at ring 3, so a monitor could trap
  * it (at the price of every time read). */
+/* long.S runs them in this order; only what a result means differs. */
+static const struct probe probes64[] = {
+	{ "HLT", 0, 0, 0, n_ok },
+	{ "LGDT", 0, 0, 0, n_ok },
+	{ "LIDT", 0, 0, 0, n_ok },
+	{ "MOV-to-CR0", 0, 0, 0, n_ok },
+	{ "MOV-to-CR3", 0, 0, 0, n_ok },
+	{ "MOV-to-CR4", 0, 0, 0, n_ok },
+	{ "RDMSR", 0, 0, 0, n_ok },
+	{ "WRMSR", 0, 0, 0, n_ok },
+	{ "IN", 0, 0, 0, n_ok },
+	{ "OUT", 0, 0, 0, n_ok },
+	{ "INVLPG", 0, 0, 0, n_ok },
+	{ "CLTS", 0, 0, 0, n_ok },
+	{ "CLI", 0, 0, 0, n_ok },
+	{ "STI", 0, 0, 0, n_ok },
+	{ "SGDT", 0, 0, d_gdt, n_gdt },
+	{ "SIDT", 0, 0, d_idt, n_idt },
+	{ "SLDT", 0, 0, d_ldt, n_ldt },
+	{ "STR", 0, 0, d_tr, n_tr },
+	{ "SMSW", 0, 0, d_smsw, n_smsw },
+	{ "PUSHF", 0, 0, d_pushf, n_ok },
+	{ "POPF-IF", 0, 0, d_if, n_if_set },
+	{ "POPF-IOPL", 0, 0, d_iopl, n_iopl3 },
+	{ "LAR", 0, 0, d_zf, n_zf },
+	{ "LSL", 0, 0, d_zf, n_zf },
+	{ "VERR", 0, 0, d_zf, n_zf },
+	{ "VERW", 0, 0, d_zf, n_zf },
+	{ "PUSH-CS", 0, 0, 0, n_ud },
+	{ "MOV-from-SS", 0, 0, d_rpl, n_rpl0 },
+	{ "CALL-far", 0, 0, 0, n_ok },
+	{ "JMP-far", 0, 0, 0, n_ok },
+	{ "RET-far", 0, 0, 0, n_ok },
+	{ "IRET", 0, 0, d_if, n_if_set },
+	{ "CPUID", 0, 0, d_same, n_cpuid },
+	{ "RDTSC", 0, 0, d_tsc, n_tsc },
+};
+
 static void measure_tsd(const char *controls)
 {
 	struct run r3;
@@ -514,6 +611,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	guest_set_cmdline(b.cmdline);
 	controls = cmdline_has("strict") ? "strict" : "default";
 	setup_rings();
+	expect_idt = pg_idtr.base;
 	try_rdmsr(0x174, &msr);
 	pg_msr_lo = (uint32_t)msr;
 	pg_msr_hi = (uint32_t)(msr >> 32);
@@ -523,9 +621,8 @@ int guest_main(uint32_t magic, uint32_t info)
 		measure(&probes[i], controls);
 	measure_tsd(controls);
 	umip_row(controls);
-	gprintf("pg|%s|64|*|ring3=-|differs=-|exits=-|native=-|not measured "
-		"yet: the study guest runs its probes in 32-bit protected mode "
-		"only\n", controls);
+	measure_long(probes64, sizeof(probes64) / sizeof(probes64[0]),
+		     controls);
 	gprintf("pg: done\n");
 	return 0;
 }

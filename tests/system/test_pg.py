@@ -25,10 +25,10 @@ def bochs_popek_goldberg_study(t):
     t.check(r.status == 0, "hvrun status %s" % r.status)
     rows = pgreport.parse(r.serial)
 
-    def row(insn, controls="default"):
-        t.check((controls, "32", insn) in rows,
-                "no %s row for %s" % (controls, insn))
-        return rows[(controls, "32", insn)]
+    def row(insn, controls="default", mode="32"):
+        t.check((controls, mode, insn) in rows,
+                "no %s %s-bit row for %s" % (controls, mode, insn))
+        return rows[(controls, mode, insn)]
 
     for insn in PROBES:
         for c in ("default", "strict"):
@@ -74,6 +74,30 @@ def bochs_popek_goldberg_study(t):
     # RDTSC becomes privileged at ring 3 with CR4.TSD
     t.check(row("RDTSC-TSD")["ring3"] == "#GP", str(row("RDTSC-TSD")))
 
+    # 64-bit mode: the same story where the instruction exists
+    for insn in PROBES:
+        for c in ("default", "strict"):
+            t.check(row(insn, c, "64")["native"] == "yes", "%s 64 %s: %s" % (
+                c, insn, row(insn, c, "64")))
+    t.check(row("PUSH-CS", mode="64")["ring3"] == "#UD", "PUSH CS, 64-bit")
+    for insn in ("SGDT", "SIDT", "SLDT", "STR", "SMSW", "PUSHF", "POPF-IF",
+                 "POPF-IOPL", "LAR", "LSL", "VERR", "VERW", "MOV-from-SS",
+                 "IRET"):
+        got = row(insn, mode="64")
+        t.check(got["ring3"] == "none" and got["differs"] == "yes",
+                "%s 64: %s" % (insn, got))
+    for insn in ("HLT", "LGDT", "LIDT", "MOV-to-CR0", "RDMSR", "WRMSR", "IN",
+                 "OUT", "INVLPG", "CLI", "CALL-far", "JMP-far", "RET-far"):
+        t.check(row(insn, mode="64")["ring3"] == "#GP", "%s 64: %s" % (
+            insn, row(insn, mode="64")))
+    for insn, reason in (("SGDT", "46"), ("SIDT", "46"), ("SLDT", "47"),
+                         ("STR", "47"), ("RDTSC", "16")):
+        t.check(row(insn, mode="64")["exits"] == "none", insn)
+        t.check(row(insn, "strict", "64")["exits"] == reason, "%s 64: %s" % (
+            insn, row(insn, "strict", "64")))
+    for c in ("default", "strict"):
+        t.check(row("CPUID", c, "64")["exits"] == "10", "CPUID 64")
+
     # the hypervisor's own count of the strict VM's exits by class
     line = t.expect(r, r"^vm pg-strict: \d+ exits, ", count=1)[0]
     for cls in ("GDTR/IDTR", "LDTR/TR", "INVLPG", "RDTSC", "CR access"):
@@ -83,12 +107,15 @@ def bochs_popek_goldberg_study(t):
     # the report built from this run
     out, notes = pgreport.table(rows)
     md = pgreport.write(out, notes, t.dir, "in the test")
-    t.check(len(out) == len(PROBES), "%d report rows" % len(out))
+    t.check(len(out) == 2 * len(PROBES), "%d report rows" % len(out))
     sgdt = [r_ for r_ in out if r_[0] == "SGDT"][0]
-    t.check(sgdt[1] == "no" and sgdt[3] == "no" and
-            sgdt[5] == "GDTR/IDTR access (46)" and
-            sgdt[6].startswith("sensitive but unprivileged"), str(sgdt))
-    t.check("| HLT | yes (#GP at ring 3) |" in md, md[:400])
-    t.check(any("64-bit mode" in n for n in notes), str(notes))
+    t.check(sgdt[1] == "32-bit" and sgdt[2] == "no" and sgdt[4] == "no" and
+            sgdt[6] == "GDTR/IDTR access (46)" and
+            sgdt[7].startswith("sensitive but unprivileged"), str(sgdt))
+    push_cs64 = [r_ for r_ in out if r_[:2] == ["PUSH-CS", "64-bit"]][0]
+    t.check(push_cs64[7] == "does not exist in 64-bit mode", str(push_cs64))
+    t.check("| HLT | 32-bit | yes (#GP at ring 3) |" in md, md[:400])
+    t.check(any("UMIP" in n for n in notes), str(notes))
     with open(os.path.join(t.dir, "pg-report.csv")) as f:
-        t.check(len(f.read().splitlines()) == len(PROBES) + 1, "CSV rows")
+        t.check(len(f.read().splitlines()) == 2 * len(PROBES) + 1,
+                "CSV rows")
