@@ -10,6 +10,7 @@
 #include "drivers/vtd_hw.h"
 #include "guests/vapic.h"
 #include "guests/vm.h"
+#include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/spinlock.h"
@@ -80,6 +81,12 @@ static void bar_moved(void *ctx, unsigned i, uint64_t gpa, bool decoded)
 			"its RAM or a device: left unmapped\n", f->vm->name, i,
 			f->dev->bdf >> 8, f->dev->bdf >> 3 & 31,
 			f->dev->bdf & 7, (unsigned long long)gpa);
+	pr_debug("vm %s: BAR%u of %02x:%02x.%u: host %#llx, %llu KiB, at guest "
+		 "%#llx: %s\n", f->vm->name, i, f->dev->bdf >> 8,
+		 f->dev->bdf >> 3 & 31, f->dev->bdf & 7,
+		 (unsigned long long)b->base, (unsigned long long)b->size >> 10,
+		 (unsigned long long)gpa, f->bar_mapped[i] ? "mapped" :
+		 "unmapped");
 	f->bar_gpa[i] = gpa;
 	/* This CPU now; the others drop the VM's EPT translations when its
 	 * vCPUs next arrive (vmx/vmcs.c), and a stale one only reaches the
@@ -98,6 +105,10 @@ static void msi_changed(void *ctx, const struct vpt_msi *m)
 	uint16_t ctl = pci_read16(f->dev->bdf, c + 2);
 	bool is64 = ctl & (1u << 7);
 
+	if (f->irte < 0) { /* no remapping entry: the device's MSI stays off */
+		pci_write16(f->dev->bdf, c + 2, ctl & ~1u);
+		return;
+	}
 	vtd_msi_remappable((uint16_t)f->irte, &addr, &data);
 	pci_write32(f->dev->bdf, c + 4, (uint32_t)addr);
 	if (is64)
@@ -157,7 +168,7 @@ static const char *unfit(const struct pci_dev *d)
 	return 0;
 }
 
-static int take(struct vm *vm, uint16_t bdf, unsigned n)
+static int take(struct vm *vm, uint16_t bdf, unsigned n, bool unconfined)
 {
 	struct vtd_domain *dom = &domains[vm->id];
 	struct pci_dev *d = pci_find(bdf);
@@ -176,10 +187,11 @@ static int take(struct vm *vm, uint16_t bdf, unsigned n)
 			     .vector = PT_VECTOR_BASE + (f - fns) };
 	pci_write16(bdf, PCI_COMMAND, PCI_CMD_INTX_DISABLE); /* quiet first */
 	pci_flr(d);
-	if ((!dom->pt.root && (vtd_domain_init(dom) ||
-			       vtd_domain_map(dom, 0, vm->ram_hpa, vm->ram_size,
-					      true))) ||
-	    vtd_attach(bdf, dom))
+	if (!unconfined &&
+	    ((!dom->pt.root && (vtd_domain_init(dom) ||
+				vtd_domain_map(dom, 0, vm->ram_hpa,
+					       vm->ram_size, true))) ||
+	     vtd_attach(bdf, dom)))
 		return say(vm, "its VT-d domain cannot be set up", bdf),
 		       f->vm = 0, -ENOMEM;
 	f->irte = d->cap_msi ? vtd_irte_alloc(f->vector, lapic_id()) : -1;
@@ -191,10 +203,17 @@ static int take(struct vm *vm, uint16_t bdf, unsigned n)
 	vf = (struct vpci_fn){ 0, PT_GUEST_DEV + n, 0, cfg_read, cfg_write, f };
 	if (vpci_register(&vm->pci, &vf))
 		return say(vm, "no free slot on its PCI bus", bdf), -ENOSPC;
-	pr_info("vm %s: owns %02x:%02x.%u (%04x:%04x) as 00:%02x.0, DMA "
-		"confined to its RAM (VT-d domain %u)%s\n", vm->name, bdf >> 8,
-		bdf >> 3 & 31, bdf & 7, d->vendor, d->device,
-		PT_GUEST_DEV + n, dom->id, d->flr ? ", reset by FLR" : "");
+	if (unconfined)
+		pr_warn("vm %s: owns %02x:%02x.%u (%04x:%04x) as 00:%02x.0, DMA "
+			"NOT confined (testhooks, no VT-d): the device can reach "
+			"all memory\n", vm->name, bdf >> 8, bdf >> 3 & 31,
+			bdf & 7, d->vendor, d->device, PT_GUEST_DEV + n);
+	else
+		pr_info("vm %s: owns %02x:%02x.%u (%04x:%04x) as 00:%02x.0, "
+			"DMA confined to its RAM (VT-d domain %u)%s\n", vm->name,
+			bdf >> 8, bdf >> 3 & 31, bdf & 7, d->vendor, d->device,
+			PT_GUEST_DEV + n, dom->id,
+			d->flr ? ", reset by FLR" : "");
 	return 0;
 }
 
@@ -202,15 +221,21 @@ int passthrough_attach(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 
+	/* testhooks: the configuration-space and BAR paths can be tested in
+	 * Bochs, which has no IOMMU; never what a real machine should do */
+	bool unconfined = !vtd_active() && hv_options.testhooks;
+
 	if (!cfg->n_pci)
 		return 0;
-	if (!vtd_active()) {
+	if (!vtd_active() && !unconfined) {
 		say(vm, "no DMA remapping (VT-d off or absent), and without it "
 		    "the device could reach all memory", cfg->pci[0]);
 		return -ENODEV;
 	}
+	if (!pci_n_devs)
+		pci_scan();
 	for (unsigned i = 0; i < cfg->n_pci; i++) {
-		int r = take(vm, cfg->pci[i], i);
+		int r = take(vm, cfg->pci[i], i, unconfined);
 
 		if (r) {
 			passthrough_release(vm);

@@ -186,7 +186,8 @@ static bool opt_iommu(struct hv_options *o, char *v)
 	return true;
 }
 
-/* testhooks: test-only hypercalls (HV_HC_TEST_*) are honoured. */
+/* testhooks: test-only hypercalls (HV_HC_TEST_*) are honoured, and PCI
+ * passthrough is allowed without VT-d (Bochs tests; loudly unconfined). */
 static bool opt_testhooks(struct hv_options *o, char *v)
 {
 	if (*v)

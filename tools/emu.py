@@ -79,7 +79,7 @@ def _fresh(workdir):
 
 def bochs(iso, workdir, cpus=1, model="corei7_haswell_4770", megs=256,
           timeout=120, bios=BOCHS_BIOS, stop_when=None, echo=False,
-          debugger=(), marks=None, keys=None):
+          debugger=(), marks=None, keys=None, pci_ohci=False):
     """Runs Bochs until it exits, `timeout` seconds pass, or a line of the
     serial log matches the regular expression `stop_when`. `debugger`:
     commands for Bochs' debugger before it continues (e.g. breakpoints;
@@ -88,7 +88,9 @@ def bochs(iso, workdir, cpus=1, model="corei7_haswell_4770", megs=256,
     regex was first seen in that file of the work folder (polled every
     20 ms). `keys`: [(regex, text), ...]: COM1 becomes a socket this side
     types into (still logged to serial.txt); each text is sent once its
-    regex shows in the serial log, in order."""
+    regex shows in the serial log, in order. `pci_ohci`: Bochs' USB OHCI
+    controller (11c1:5803, one 4 KiB register BAR) in PCI slot 1
+    (00:02.0), a device to pass through."""
     _fresh(workdir)
     fast = ", options=fastboot" if bios == BOCHS_BIOS else ""
     com1 = "mode=file, dev=serial.txt"
@@ -110,6 +112,8 @@ speaker: enabled=0
 sound: driver=dummy
 log: bochs.log
 """
+    if pci_ohci:
+        rc += "pci: enabled=1, chipset=i440fx, slot1=usb_ohci\nusb_ohci: enabled=1\n"
     with open(os.path.join(workdir, "bochsrc"), "w") as f:
         f.write(rc)
     with open(os.path.join(workdir, "cmds"), "w") as f:

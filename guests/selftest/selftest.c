@@ -265,6 +265,62 @@ static void memory_check(uint32_t from, uint32_t to)
 	check("memory.intact", !bad, "%u words differ, first at %#x", bad, first);
 }
 
+/* PCI configuration mechanism #1 on the VM's bus 0. */
+static uint32_t pci_cfg(unsigned dev, unsigned off)
+{
+	outl(0xcf8, 0x80000000u | dev << 11 | off);
+	return inl(0xcfc);
+}
+
+static void pci_cfg_write(unsigned dev, unsigned off, uint32_t v)
+{
+	outl(0xcf8, 0x80000000u | dev << 11 | off);
+	outl(0xcfc, v);
+}
+
+/* pt: a passed-through Bochs USB OHCI controller (11c1:5803) at 00:08.0,
+ * found and placed as an OS would; nopt: no such device on this VM's bus. */
+#define PT_DEV 8
+#define PT_BAR 0xd0000000u /* not where the host has it */
+#define OHCI_REVISION 0x00
+#define OHCI_HCCA 0x18
+
+static void test_passthrough(void)
+{
+	volatile uint32_t *regs = (volatile uint32_t *)PT_BAR;
+	uint32_t id = pci_cfg(PT_DEV, 0), bar0, size, hcca;
+
+	if (cmdline_has("nopt")) {
+		check("pt.absent-from-other-vms", id == 0xffffffffu, "id %#x", id);
+		return;
+	}
+	check("pt.device-at-00:08.0", id == 0x580311c1u, "id %#x", id);
+	check("pt.class-is-the-devices", pci_cfg(PT_DEV, 8) >> 8 == 0x0c0310,
+	      "class %#x", pci_cfg(PT_DEV, 8) >> 8);
+	check("pt.no-intx-no-rom", pci_cfg(PT_DEV, 0x3c) == 0 &&
+	      pci_cfg(PT_DEV, 0x30) == 0, "");
+	bar0 = pci_cfg(PT_DEV, 0x10);
+	pci_cfg_write(PT_DEV, 0x10, ~0u);
+	size = ~(pci_cfg(PT_DEV, 0x10) & ~0xfu) + 1;
+	check("pt.bar0-sizes-4K", size == 4096 && (bar0 & 0xf) == 0,
+	      "size %#x, flags %#x", size, bar0 & 0xf);
+	pci_cfg_write(PT_DEV, 0x10, PT_BAR);
+	check("pt.bar0-placed", pci_cfg(PT_DEV, 0x10) == PT_BAR, "%#x",
+	      pci_cfg(PT_DEV, 0x10));
+	pci_cfg_write(PT_DEV, 4, 2); /* memory decoding on */
+	check("pt.command-memory-on", (pci_cfg(PT_DEV, 4) & 0xffff) == 2, "%#x",
+	      pci_cfg(PT_DEV, 4) & 0xffff);
+	/* the controller's own registers, through the EPT mapping */
+	check("pt.ohci-revision-1.0", (regs[OHCI_REVISION / 4] & 0xff) == 0x10,
+	      "HcRevision %#x", regs[OHCI_REVISION / 4]);
+	regs[OHCI_HCCA / 4] = 0x00345600;
+	hcca = regs[OHCI_HCCA / 4];
+	regs[OHCI_HCCA / 4] = 0;
+	check("pt.ohci-register-write-reads-back", hcca == 0x00345600,
+	      "HcHCCA %#x", hcca);
+	pci_cfg_write(PT_DEV, 4, 0);
+}
+
 int guest_main(uint32_t magic, uint32_t info);
 int guest_main(uint32_t magic, uint32_t info)
 {
@@ -325,6 +381,8 @@ int guest_main(uint32_t magic, uint32_t info)
 	__asm__ volatile("invd; wbinvd");
 	if (cmdline_has("mmio"))
 		test_mmio();
+	if (cmdline_has("pt") || cmdline_has("nopt"))
+		test_passthrough();
 	memory_check(0x400000, top);
 	gprintf("selftest: %u checks, %u failed\n", checks_run, checks_failed);
 	return (int)checks_failed;

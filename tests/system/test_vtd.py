@@ -124,3 +124,37 @@ def bochs_passthrough_refused_without_iommu(t):
                 r"names a PCI function twice$", count=1)
     t.expect(r, r"^vm other: stopped, status 0", count=1)
     t.expect(r, r"^hv: all VMs stopped: 1 of 1 with status 0, 2 refused$")
+
+
+@test
+def bochs_passthrough_config_space_and_bar(t):
+    """Passthrough's guest side, in Bochs (no VT-d, so only with testhooks,
+    which says loudly that DMA is then not confined): Bochs' USB OHCI
+    controller, owned by one VM, appears on its bus at 00:08.0 with its
+    own IDs and class; its BAR sizes and is placed where the guest wants
+    (not where the host has it), and the controller's registers answer
+    there through EPT. Another VM does not see it; a third may not have
+    it."""
+    cfg = t.config("pt.cfg", "[vm pt]\nkernel = selftest.elf\ncmdline = pt\n"
+                   "pci = 00:02.0\n\n[vm other]\nkernel = selftest.elf\n"
+                   "cmdline = nopt\n\n[vm thief]\nkernel = selftest.elf\n"
+                   "pci = 00:02.0\n")
+    r = t.hvrun(cfg, cpus=2, cmdline="loglevel=debug testhooks",
+                extra=["--pci-ohci"])
+    t.expect(r, r"^pci: 00:02\.0 11c1:5803 class 0c0310$", count=1)
+    t.expect(r, r"^vm pt: owns 00:02\.0 \(11c1:5803\) as 00:08\.0, DMA NOT "
+                r"confined \(testhooks, no VT-d\)", count=1)
+    t.expect(r, r"^vm thief: refused: cannot pass 00:02\.0 through: another "
+                r"VM owns it$", count=1)
+    for check in ("device-at-00:08.0", "class-is-the-devices",
+                  "no-intx-no-rom", "bar0-sizes-4K", "bar0-placed",
+                  "command-memory-on", "ohci-revision-1.0",
+                  "ohci-register-write-reads-back"):
+        t.expect(r, r"^\[pt\] pt\.%s: ok$" % re.escape(check), count=1)
+    t.expect(r, r"^\[other\] pt\.absent-from-other-vms: ok$", count=1)
+    t.refute(r, r"pt\..*FAIL")
+    t.expect(r, r"^vm pt: BAR0 of 00:02\.0: host 0x[0-9a-f]+, 4 KiB, at "
+                r"guest 0xd0000000: mapped$", count=1)
+    t.expect(r, r"^vm pt: BAR0 of 00:02\.0: .* at guest 0xd0000000: "
+                r"unmapped$", count=1)  # memory decoding turned off again
+    t.expect(r, r"^hv: all VMs stopped: 2 of 2 with status 0, 1 refused$")
