@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "arch/mm.h"
 
+#include "ept/pt.h"
+
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/spinlock.h"
@@ -83,3 +85,24 @@ void page_free(uint64_t pa, uint64_t n)
 }
 
 uint64_t mm_free_pages(void) { return pmm.free_pages; }
+
+static uint64_t pt_page_alloc(void *ctx)
+{
+	(void)ctx;
+	return page_alloc(1);
+}
+
+static void pt_page_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	page_free(pa, 1);
+}
+
+static void *pt_page_virt(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return phys_to_virt(pa);
+}
+
+const struct pt_env mm_pt_env = { pt_page_alloc, pt_page_free, pt_page_virt,
+				  0 };

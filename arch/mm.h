@@ -20,6 +20,11 @@ void page_free(uint64_t pa, uint64_t n);
 uint64_t mm_free_pages(void);
 
 static inline void *phys_to_virt(uint64_t pa) { return (void *)pa; }
+
+/* Tables of the page-table engine (ept/pt.h) in pages from page_alloc:
+ * EPT and VT-d second-level tables. */
+struct pt_env;
+extern const struct pt_env mm_pt_env;
 static inline uint64_t virt_to_phys(const void *p) { return (uint64_t)p; }
 
 extern char __image_start[], __image_end[], __text_start[], __text_end[],

@@ -293,30 +293,10 @@ static int unit_init(struct vtd_unit *u, uint64_t base)
 
 /* ---- domains and devices ------------------------------------------------- */
 
-static uint64_t sl_alloc(void *ctx)
-{
-	(void)ctx;
-	return page_alloc(1);
-}
-
-static void sl_free(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	page_free(pa, 1);
-}
-
-static void *sl_virt(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	return phys_to_virt(pa);
-}
-
-static const struct pt_env sl_env = { sl_alloc, sl_free, sl_virt, 0 };
-
 int vtd_domain_init(struct vtd_domain *d)
 {
 	d->id = next_domain++;
-	return pt_init(&d->pt, &sl_format, &sl_env);
+	return pt_init(&d->pt, &sl_format, &mm_pt_env);
 }
 
 /* The engine writes through our caches; a non-coherent unit needs the
@@ -407,7 +387,7 @@ static void map_rmrrs(void)
 		const struct dmar_rmrr *m = &dmar.rmrr[i];
 
 		if (!rmrr_domain.pt.root && pt_init(&rmrr_domain.pt,
-						    &sl_format, &sl_env))
+						    &sl_format, &mm_pt_env))
 			return;
 		rmrr_domain.id = RMRR_DOMAIN;
 		pt_map(&rmrr_domain.pt, m->base, m->base,

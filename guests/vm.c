@@ -27,26 +27,6 @@ struct vm *vms[VM_MAX];
 unsigned n_vms;
 static volatile unsigned vms_running;
 
-static uint64_t ept_alloc(void *ctx)
-{
-	(void)ctx;
-	return page_alloc(1);
-}
-
-static void ept_free(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	page_free(pa, 1);
-}
-
-static void *ept_virt(void *ctx, uint64_t pa)
-{
-	(void)ctx;
-	return phys_to_virt(pa);
-}
-
-static const struct pt_env ept_env = { ept_alloc, ept_free, ept_virt, 0 };
-
 static void *zalloc(size_t size)
 {
 	uint64_t pa = page_alloc((size + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -283,7 +263,7 @@ struct vm *vm_create(const struct vm_config *cfg, const struct boot_info *bi)
 	str_copy(vm->name, cfg->name, sizeof(vm->name));
 	sched_group_init(&vm->group, cfg->weight);
 	if (check_affinity(cfg) ||
-	    gpa_init(&vm->mem, &ept_env, vmx_ctl.ept_1g ? 3 : 2, phys_to_virt) ||
+	    gpa_init(&vm->mem, &mm_pt_env, vmx_ctl.ept_1g ? 3 : 2, phys_to_virt) ||
 	    alloc_ram(vm) || board_attach(vm) || passthrough_attach(vm) ||
 	    board_firmware(vm) || load(vm, bi, &res))
 		goto fail;
