@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""pgreport [--out DIR] [--cpus N]: the Popek-Goldberg study, measured.
+"""pgreport [--out DIR] [--cpus N] [--model M]: the Popek-Goldberg study.
 
 Boots the study guest (guests/pgstudy) twice side by side in Bochs through
 tools/hvrun: once under the hypervisor's default VMX controls, once under
@@ -83,8 +83,14 @@ def classify(insn, mode, d, s):
         sens.append("behaviour (measured: %s)" % d["note"])
     elif insn in BEHAVIOUR_BY_DEFINITION:
         sens.append("behaviour (%s)" % BEHAVIOUR_BY_DEFINITION[insn])
+    elif insn.endswith("-UMIP"):
+        sens.append("behaviour (reveals the real %s; see the row without "
+                    "UMIP)" % ("MSW" if insn.startswith("SMSW") else
+                               "table or selector"))
     sensitive = ", ".join(sens) if sens else "no"
-    if trapped:
+    if trapped and insn.endswith("-UMIP"):
+        verdict = "privileged once CR4.UMIP is set: trap-and-emulate works"
+    elif trapped:
         verdict = "privileged: trap-and-emulate works"
     elif sens:
         verdict = "sensitive but unprivileged: breaks Popek-Goldberg " \
@@ -155,10 +161,10 @@ def write(out, notes, outdir, where):
     return md
 
 
-def run(workdir, cpus):
+def run(workdir, cpus, model):
     p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "hvrun"),
                         CONFIG, "--cpus", str(cpus), "--workdir", workdir,
-                        "--quiet", "--timeout", "300"])
+                        "--model", model, "--quiet", "--timeout", "300"])
     with open(os.path.join(workdir, "run", "serial.txt"), errors="replace") as f:
         return p.returncode, f.read()
 
@@ -167,8 +173,11 @@ def main(argv):
     ap = argparse.ArgumentParser(prog="pgreport")
     ap.add_argument("--out", default=os.path.join(ROOT, "build"))
     ap.add_argument("--cpus", type=int, default=2)
+    # Ice Lake: the Bochs model with UMIP, so those rows are measured too
+    ap.add_argument("--model", default="corei7_icelake_u",
+                    help="Bochs CPU model")
     a = ap.parse_args(argv)
-    status, text = run(os.path.join(a.out, "pgrun"), a.cpus)
+    status, text = run(os.path.join(a.out, "pgrun"), a.cpus, a.model)
     rows = parse(text)
     if status != 0 or not rows:
         print("pgreport: the study run failed (hvrun status %d); see %s"
@@ -177,7 +186,7 @@ def main(argv):
         return 1
     out, notes = table(rows)
     print(write(out, notes, a.out, "in Bochs (%s), %d rows" %
-                ("corei7_haswell_4770", len(out))), end="")
+                (a.model, len(out))), end="")
     print("pgreport: wrote %s and %s" % (os.path.join(a.out, "pg-report.md"),
                                         os.path.join(a.out, "pg-report.csv")),
           file=sys.stderr)

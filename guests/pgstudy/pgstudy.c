@@ -556,16 +556,45 @@ static void measure_tsd(const char *controls)
 		"time read\n", controls, trap_name(r3.trap));
 }
 
-static void umip_row(const char *controls)
+/* UMIP (CR4 bit 11): SGDT, SIDT, SLDT, STR and SMSW fault at CPL > 0, so a
+ * monitor could trap them. Where the CPU offers it, they are measured
+ * again with it on, as rows NAME-UMIP. */
+#define CR4_UMIP (1u << 11)
+
+static void umip_rows(const char *controls)
 {
-	uint32_t r[4];
+	static const char *const names[] = { "SGDT", "SIDT", "SLDT", "STR",
+					     "SMSW" };
+	uint32_t r[4], cr4;
 
 	cpuid(7, 0, r);
-	gprintf("pg|%s|32|UMIP|ring3=-|differs=-|exits=-|native=-|%s\n",
-		controls, r[2] & 4 ? "offered by this CPU (not used yet)" :
-				     "not offered by this CPU model: SGDT, "
-				     "SIDT, SLDT, STR, SMSW cannot be made "
-				     "to trap at ring 3");
+	if (!(r[2] & 4)) {
+		gprintf("pg|%s|32|UMIP|ring3=-|differs=-|exits=-|native=-|not "
+			"offered by this CPU model: SGDT, SIDT, SLDT, STR, SMSW "
+			"cannot be made to trap at ring 3\n", controls);
+		return;
+	}
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_UMIP));
+	for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		struct probe p = probes[i];
+		char name[16];
+		unsigned k = 0;
+
+		for (unsigned j = 0; j < 5; j++)
+			if (!strcmp(p.name, names[j]))
+				k = 1;
+		if (!k)
+			continue;
+		for (k = 0; p.name[k] && k < sizeof(name) - 6; k++)
+			name[k] = p.name[k];
+		for (const char *t = "-UMIP"; *t; t++)
+			name[k++] = *t;
+		name[k] = 0;
+		p.name = name;
+		measure(&p, controls);
+	}
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
 }
 
 int guest_main(uint32_t magic, uint32_t info);
@@ -588,7 +617,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		measure(&probes[i], controls);
 	measure_tsd(controls);
-	umip_row(controls);
+	umip_rows(controls);
 	measure_long(probes, sizeof(probes) / sizeof(probes[0]), controls);
 	gprintf("pg: done\n");
 	return 0;

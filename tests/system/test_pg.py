@@ -119,3 +119,31 @@ def bochs_popek_goldberg_study(t):
     with open(os.path.join(t.dir, "pg-report.csv")) as f:
         t.check(len(f.read().splitlines()) == 2 * len(PROBES) + 1,
                 "CSV rows")
+
+
+UMIP = ("SGDT", "SIDT", "SLDT", "STR", "SMSW")
+
+
+@test
+def bochs_popek_goldberg_umip(t):
+    """On the Ice Lake model, which has UMIP: with CR4.UMIP the five
+    stores that leak at ring 3 trap there instead (#GP), and still run at
+    ring 0; the descriptor-table ones still exit under strict controls."""
+    r = t.hvrun(os.path.join(CONFIGS, "pg.cfg"), cpus=2,
+                extra=["--model", "corei7_icelake_u"])
+    t.check(r.status == 0, "hvrun status %s" % r.status)
+    rows = pgreport.parse(r.serial)
+    t.check(("default", "32", "UMIP") not in rows, "UMIP said to be absent")
+    for insn in UMIP:
+        for c in ("default", "strict"):
+            got = rows.get((c, "32", insn + "-UMIP"))
+            t.check(got is not None, "no %s row for %s-UMIP" % (c, insn))
+            t.check(got["ring3"] == "#GP" and got["native"] == "yes",
+                    "%s %s-UMIP: %s" % (c, insn, got))
+        # without UMIP, on the same CPU, they still leak
+        t.check(rows[("default", "32", insn)]["ring3"] == "none", insn)
+    t.check(rows[("strict", "32", "SGDT-UMIP")]["exits"] == "46", "SGDT")
+    t.check(rows[("strict", "32", "STR-UMIP")]["exits"] == "47", "STR")
+    out, _ = pgreport.table(rows)
+    row = [r_ for r_ in out if r_[0] == "SGDT-UMIP"][0]
+    t.check(row[7].startswith("privileged once CR4.UMIP is set"), str(row))
