@@ -318,6 +318,15 @@ static void test_passthrough(void)
 	regs[OHCI_HCCA / 4] = 0;
 	check("pt.ohci-register-write-reads-back", hcca == 0x00345600,
 	      "HcHCCA %#x", hcca);
+	/* a BAR moved over our own RAM: the hypervisor must not map the
+	 * device there (RAM stays RAM), and says so */
+	volatile uint32_t *ram = (volatile uint32_t *)0x00800000;
+	uint32_t kept = *ram; /* memory_check wants its pattern back */
+
+	*ram = 0x12345678;
+	pci_cfg_write(PT_DEV, 0x10, 0x00800000);
+	check("pt.bar-over-ram-stays-ram", *ram == 0x12345678, "%#x", *ram);
+	*ram = kept;
 	pci_cfg_write(PT_DEV, 4, 0);
 }
 

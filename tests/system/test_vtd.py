@@ -149,12 +149,16 @@ def bochs_passthrough_config_space_and_bar(t):
     for check in ("device-at-00:08.0", "class-is-the-devices",
                   "no-intx-no-rom", "bar0-sizes-4K", "bar0-placed",
                   "command-memory-on", "ohci-revision-1.0",
-                  "ohci-register-write-reads-back"):
+                  "ohci-register-write-reads-back", "bar-over-ram-stays-ram"):
         t.expect(r, r"^\[pt\] pt\.%s: ok$" % re.escape(check), count=1)
     t.expect(r, r"^\[other\] pt\.absent-from-other-vms: ok$", count=1)
     t.refute(r, r"pt\..*FAIL")
     t.expect(r, r"^vm pt: BAR0 of 00:02\.0: host 0x[0-9a-f]+, 4 KiB, at "
                 r"guest 0xd0000000: mapped$", count=1)
-    t.expect(r, r"^vm pt: BAR0 of 00:02\.0: .* at guest 0xd0000000: "
-                r"unmapped$", count=1)  # memory decoding turned off again
+    # moved over its RAM, then decoding off: never mapped there
+    t.expect(r, r"^vm pt: BAR0 of 00:02\.0: .* at guest 0x800000: "
+                r"unmapped$", count=2)
+    # the guest moved the BAR over its RAM: refused, and said
+    t.expect(r, r"^vm pt: BAR0 of 00:02\.0 at guest 0x800000 overlaps its RAM "
+                r"or a device: left unmapped$", count=1)
     t.expect(r, r"^hv: all VMs stopped: 2 of 2 with status 0, 1 refused$")
