@@ -81,7 +81,7 @@ EFI_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar \
 	-fno-strict-aliasing -fno-asynchronous-unwind-tables \
 	-DGNU_EFI_USE_MS_ABI -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wmissing-prototypes -I. -I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64
-EFI_SRCS := boot/efi_main.c boot/efi.c guests/config.c drivers/pci_decode.c \
+EFI_SRCS := boot/efi_main.c boot/efi.c boot/efi_args.c guests/config.c drivers/pci_decode.c \
 	lib/format.c \
 	lib/string.c
 EFI_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(EFI_SRCS)) \
@@ -158,6 +158,7 @@ guest_entry = $(BUILD)/guests/entry-$(if $(filter mb1info,$(1)),mb1,mb2).o
 # extra objects of a guest beyond its main .c
 GUEST_EXTRA_smp := $(BUILD)/guests/guests/smp/trampoline.S.o
 GUEST_EXTRA_pgstudy := $(BUILD)/guests/guests/pgstudy/ring.S.o \
+	$(BUILD)/guests/guests/pgstudy/checks.c.o \
 	$(BUILD)/guests/guests/pgstudy/long.S.o
 
 $(BUILD)/guests/%.elf: $$(BUILD)/guests/guests/$$*/$$*.c.o $(GUEST_LIB_OBJS) \
@@ -233,6 +234,7 @@ UNIT_format    := lib/format.c
 UNIT_cmdline   := lib/cmdline.c lib/format.c
 UNIT_mb2       := boot/multiboot2.c boot/efi.c lib/format.c
 UNIT_efi       := boot/efi.c lib/format.c
+UNIT_efi_args  := boot/efi_args.c lib/format.c
 UNIT_acpi      := arch/acpi.c lib/format.c
 UNIT_pmm       := arch/pmm.c
 UNIT_pt        := ept/pt.c
@@ -252,7 +254,7 @@ UNIT_loader    := guests/loader.c guests/mbinfo.c ept/gpa.c ept/pt.c \
 UNIT_rbtree    := lib/rbtree.c
 UNIT_sched     := sched/cfs.c sched/rr.c sched/balance.c lib/rbtree.c
 UNIT_vlapic    := drivers/vlapic.c drivers/vlapic_irq.c drivers/vlapic_timer.c
-UNIT_TESTS := format cmdline mb2 efi acpi pmm pt vmxcaps config gpa exit_table \
+UNIT_TESTS := format cmdline mb2 efi efi_args acpi pmm pt vmxcaps config gpa exit_table \
 	decode gwalk cpuid entry_check vuart pio controls loader vlapic rbtree sched
 UNIT_linux     := guests/linux.c ept/gpa.c ept/pt.c lib/format.c
 UNIT_TESTS += linux

@@ -9,6 +9,7 @@
 #ifndef BOOT_EFI_H
 #define BOOT_EFI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,24 @@ uint64_t efi_find_rsdp(uint64_t systab, efi_read_fn read, void *ctx);
 /* Copies the RSDP at rsdp (physical address pa) into bi: 36 bytes for
  * revision 2 and later, else 20. */
 void bi_set_rsdp(struct boot_info *bi, const uint8_t *rsdp, uint64_t pa);
+
+/* hv.efi's arguments (boot/efi_args.c). */
+
+/* The folder an image was loaded from, from the file-path nodes of its
+ * device path (UEFI 2.10, 10.3.5.4; dp_len bytes readable), "" at the
+ * root; ASCII, other characters as '_'. */
+void efi_image_folder(const uint8_t *device_path, size_t dp_len, char *dir,
+		      size_t len);
+/* The load options (UCS-2, bytes long) as a command line: empty when
+ * they are not printable text (a boot entry's binary data), and without
+ * a leading program name ending in .efi (what the shell passes). */
+void efi_load_options(const uint8_t *opts, size_t bytes, char *out,
+		      size_t len);
+/* Removes the first "name=value" word; true if it was there, the value
+ * (truncated to len) in val. */
+bool efi_take_option(char *cmdline, const char *name, char *val, size_t len);
+/* dir\name, or name alone when it starts with \ or / (absolute). */
+void efi_join(char *out, size_t len, const char *dir, const char *name);
 
 /* Bytes the memory map describes, all types together. */
 uint64_t bi_ram_bytes(const struct boot_info *bi);

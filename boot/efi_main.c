@@ -196,100 +196,6 @@ static EFI_STATUS read_file(const char *path, void **data, UINT64 *size)
 	return s;
 }
 
-/* ---- where things are ---------------------------------------------------- */
-
-/* The folder hv.efi was loaded from: the file-path nodes of its device
- * path (UEFI 2.10, 10.3.5.4), less the last component. */
-static void image_folder(EFI_LOADED_IMAGE *li, char *dir, size_t len)
-{
-	const uint8_t *dp = (const uint8_t *)li->FilePath;
-	size_t k = 0;
-
-	for (int guard = 0; dp && guard < 64; guard++) {
-		unsigned type = dp[0], sub = dp[1], l = dp[2] | dp[3] << 8;
-		const CHAR16 *s = (const CHAR16 *)(dp + 4);
-
-		if (type == 0x7f || l < 4)
-			break;
-		/* one node may hold the whole path, or one name each */
-		if (type == 4 && sub == 4 && k && dir[k - 1] != '\\' &&
-		    s[0] != '\\' && k < len - 1)
-			dir[k++] = '\\';
-		for (size_t i = 0; type == 4 && sub == 4 && i < (l - 4) / 2 &&
-				   s[i] && k < len - 1; i++)
-			dir[k++] = s[i] < 0x80 ? (char)s[i] : '_';
-		dp += l;
-	}
-	while (k > 0 && dir[k - 1] != '\\' && dir[k - 1] != '/')
-		k--;
-	while (k > 0 && (dir[k - 1] == '\\' || dir[k - 1] == '/'))
-		k--;
-	dir[k] = 0;
-}
-
-/* The load options as text: a boot entry may carry binary data there, and
- * the shell puts the program's own name first; neither is a command line. */
-static void load_options(EFI_LOADED_IMAGE *li, char *out, size_t len)
-{
-	const CHAR16 *o = li->LoadOptions;
-	size_t n = o ? li->LoadOptionsSize / 2 : 0, k = 0, first;
-
-	for (size_t i = 0; i < n && o[i]; i++) {
-		if (o[i] < 0x20 || o[i] > 0x7e) {
-			k = 0;
-			break;
-		}
-		if (k < len - 1)
-			out[k++] = (char)o[i];
-	}
-	out[k] = 0;
-	for (first = 0; out[first] && out[first] != ' '; first++)
-		;
-	if (first >= 4 && (!strncmp(out + first - 4, ".efi", 4) ||
-			   !strncmp(out + first - 4, ".EFI", 4))) {
-		while (out[first] == ' ')
-			first++;
-		memmove(out, out + first, strlen(out + first) + 1);
-	}
-}
-
-/* Removes "name=value" from the command line; returns whether it was
- * there, with value in val. */
-static bool take_option(char *cmdline, const char *name, char *val,
-			size_t len)
-{
-	size_t n = strlen(name);
-
-	for (char *p = cmdline; *p;) {
-		char *end = p;
-
-		while (*end && *end != ' ')
-			end++;
-		if (!strncmp(p, name, n) && p[n] == '=') {
-			size_t v = end - (p + n + 1);
-
-			if (val)
-				str_copy(val, p + n + 1, v + 1 < len ? v + 1 : len);
-			while (*end == ' ')
-				end++;
-			memmove(p, end, strlen(end) + 1);
-			for (size_t k = strlen(cmdline); k && cmdline[k - 1] == ' ';)
-				cmdline[--k] = 0;
-			return true;
-		}
-		p = *end ? end + 1 : end;
-	}
-	return false;
-}
-
-static void join(char *out, size_t len, const char *dir, const char *name)
-{
-	if (name[0] == '\\' || name[0] == '/')
-		ksnprintf(out, len, "%s", name);
-	else
-		ksnprintf(out, len, "%s\\%s", dir, name);
-}
-
 /* ---- the configuration and the guests ------------------------------------ */
 
 static void cfg_report(void *ctx, const char *msg)
@@ -361,7 +267,7 @@ static EFI_STATUS load_config(const char *path, const char *name)
 		for (unsigned i = 0; i < 2 + vm->n_modules; i++) {
 			if (!files[i][0])
 				continue;
-			join(file, sizeof(file), dir, files[i]);
+			efi_join(file, sizeof(file), dir, files[i]);
 			s = add_module(file, files[i]);
 			if (s != EFI_SUCCESS)
 				return s;
@@ -561,21 +467,23 @@ static EFI_STATUS prepare(void)
 	memset(bi, 0, sizeof(*bi));
 	bi->magic = BI_MAGIC;
 	bi->size = sizeof(*bi);
-	load_options(li, bi->cmdline, sizeof(bi->cmdline));
-	stale_key = take_option(bi->cmdline, "efi.stale_key", stale,
-				sizeof(stale)) && stale[0] == '1';
-	image_folder(li, dir, sizeof(dir));
+	efi_load_options(li->LoadOptions, li->LoadOptionsSize, bi->cmdline,
+			 sizeof(bi->cmdline));
+	stale_key = efi_take_option(bi->cmdline, "efi.stale_key", stale,
+				    sizeof(stale)) && stale[0] == '1';
+	/* the device path ends with its end node; 4 KiB bounds the walk */
+	efi_image_folder((const uint8_t *)li->FilePath, 4096, dir, sizeof(dir));
 	str_copy(bi->loader, "hv.efi", sizeof(bi->loader));
 	say("started from %s, command line '%s'", dir[0] ? dir : "\\",
 	    bi->cmdline);
-	if (take_option(bi->cmdline, "config", cfg, sizeof(cfg))) {
-		join(path, sizeof(path), dir, cfg);
+	if (efi_take_option(bi->cmdline, "config", cfg, sizeof(cfg))) {
+		efi_join(path, sizeof(path), dir, cfg);
 		/* kept for the core, which picks the module by this name */
 		ksnprintf(bi->cmdline + strlen(bi->cmdline),
 			  sizeof(bi->cmdline) - strlen(bi->cmdline),
 			  "%sconfig=%s", bi->cmdline[0] ? " " : "", cfg);
 	} else {
-		join(path, sizeof(path), dir, "hv.cfg");
+		efi_join(path, sizeof(path), dir, "hv.cfg");
 		str_copy(cfg, path, sizeof(cfg));
 	}
 	return load_config(path, cfg);

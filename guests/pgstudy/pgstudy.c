@@ -21,27 +21,11 @@
  * tools/pgreport.py turns the rows of a default and a strict VM into the
  * report.
  */
-#include "guests/lib/guest.h"
+#include "guests/pgstudy/pgstudy.h"
 #include "guests/lib/mbinfo.h"
 #include "lib/string.h"
 
-#define CS0 0x08
-#define DS0 0x10
-#define TSS_SEL 0x28
-#define VEC_RETURN 0x81
-#define VEC_WAKE 0x40
-#define EFL_IF (1u << 9)
-#define EFL_ZF (1u << 6)
-#define EFL_IOPL (3u << 12)
-#define CR0_TS (1u << 3)
-#define CR4_TSD (1u << 2)
-
 /* ---- the machine the monitor keeps ------------------------------------- */
-
-struct __attribute__((packed)) dtr {
-	uint16_t limit;
-	uint32_t base;
-};
 
 uint64_t pg_gdt[12] = {
 	0,
@@ -63,9 +47,9 @@ static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
 /* What the de-privileged kernel believes (its virtual machine state, as
  * a classic monitor would keep it after emulating its LGDT, LLDT, ...):
  * unlike the real values, so that leaking the real ones shows. */
-static const struct dtr virt_gdtr = { 0x2f, 0x00200000 };
-static const struct dtr virt_idtr = { 0x7ff, 0x00210000 };
-static const uint16_t virt_ldtr = 0x30, virt_tr = 0x38;
+const struct dtr virt_gdtr = { 0x2f, 0x00200000 };
+const struct dtr virt_idtr = { 0x7ff, 0x00210000 };
+const uint16_t virt_ldtr = 0x30, virt_tr = 0x38;
 
 struct dtr pg_gdtr, pg_idtr; /* the real ones, for LGDT/LIDT probes */
 volatile uint32_t pg_res[4];
@@ -161,12 +145,6 @@ PROBE(p_rdtsc, "rdtsc\n\tmov %eax, pg_res\n\tmov %edx, pg_res+4");
 
 /* ---- what a run saw ------------------------------------------------------ */
 
-struct run {
-	int trap;            /* vector, or -1 */
-	uint32_t res[4];
-	struct hv_exit_stats before, after;
-};
-
 static struct hv_exit_stats stats_buf;
 
 static void exit_stats(struct hv_exit_stats *s)
@@ -249,199 +227,6 @@ struct probe {
 	/* ring 0 in this VM: what hardware shows a kernel? */
 	bool (*native)(const struct run *r0, char *note);
 };
-
-static void note_hex(char *note, const char *what, uint32_t a, uint32_t b)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned n = 0;
-
-	while (*what)
-		note[n++] = *what++;
-	for (int round = 0; round < 2; round++) {
-		uint32_t v = round ? b : a;
-
-		note[n++] = '0';
-		note[n++] = 'x';
-		for (int s = 28; s >= 0; s -= 4)
-			note[n++] = hex[v >> s & 15];
-		if (!round)
-			for (const char *p = " vs "; *p; p++)
-				note[n++] = *p;
-	}
-	note[n] = 0;
-}
-
-static bool d_gdt(const struct run *r0, const struct run *r3, char *note)
-{
-	const struct dtr *d = (const struct dtr *)r3->res;
-
-	note_hex(note, "real GDT base vs the kernel's ", d->base,
-		 virt_gdtr.base);
-	return d->base != virt_gdtr.base;
-}
-
-static bool d_idt(const struct run *r0, const struct run *r3, char *note)
-{
-	const struct dtr *d = (const struct dtr *)r3->res;
-
-	note_hex(note, "real IDT base vs the kernel's ", d->base,
-		 virt_idtr.base);
-	return d->base != virt_idtr.base;
-}
-
-static bool d_ldt(const struct run *r0, const struct run *r3, char *note)
-{
-	note_hex(note, "real LDTR vs the kernel's ", r3->res[0] & 0xffff,
-		 virt_ldtr);
-	return (r3->res[0] & 0xffff) != virt_ldtr;
-}
-
-static bool d_tr(const struct run *r0, const struct run *r3, char *note)
-{
-	note_hex(note, "real TR vs the kernel's ", r3->res[0] & 0xffff,
-		 virt_tr);
-	return (r3->res[0] & 0xffff) != virt_tr;
-}
-
-/* The kernel set CR0.TS (a classic monitor keeps it virtual, for lazy
- * FPU switching of its own): SMSW at ring 3 shows the real TS. */
-static bool d_smsw(const struct run *r0, const struct run *r3, char *note)
-{
-	uint32_t virt = (r0->res[0] | CR0_TS) & 0xffff;
-
-	note_hex(note, "real MSW vs the kernel's ", r3->res[0] & 0xffff, virt);
-	return (r3->res[0] & 0xffff) != virt;
-}
-
-/* The kernel believes interrupts are on (it ran STI, which trapped and
- * was emulated): PUSHF at ring 3 shows the real IF. */
-static bool d_pushf(const struct run *r0, const struct run *r3, char *note)
-{
-	note_hex(note, "real EFLAGS vs the kernel's ", r3->res[0],
-		 r3->res[0] | EFL_IF);
-	return !(r3->res[0] & EFL_IF);
-}
-
-static bool d_flag(const struct run *r0, const struct run *r3, char *note,
-		   uint32_t mask, const char *what)
-{
-	note_hex(note, what, r3->res[0] & mask, r0->res[0] & mask);
-	return (r3->res[0] & mask) != (r0->res[0] & mask);
-}
-
-static bool d_if(const struct run *r0, const struct run *r3, char *note)
-{
-	return d_flag(r0, r3, note, EFL_IF, "IF after, ring 3 vs ring 0: ");
-}
-
-static bool d_iopl(const struct run *r0, const struct run *r3, char *note)
-{
-	return d_flag(r0, r3, note, EFL_IOPL, "IOPL after, ring 3 vs ring 0: ");
-}
-
-static bool d_zf(const struct run *r0, const struct run *r3, char *note)
-{
-	return d_flag(r0, r3, note, EFL_ZF, "ZF, ring 3 vs ring 0: ");
-}
-
-static bool d_rpl(const struct run *r0, const struct run *r3, char *note)
-{
-	return d_flag(r0, r3, note, 3, "selector RPL, ring 3 vs ring 0: ");
-}
-
-static bool d_same(const struct run *r0, const struct run *r3, char *note)
-{
-	note_hex(note, "ring 3 vs ring 0: ", r3->res[0], r0->res[0]);
-	return r3->res[0] != r0->res[0];
-}
-
-/* RDTSC at ring 3 reads the real counter, which a monitor without VT-x
- * cannot offset: behaviour-sensitive by what it reads, whatever value. */
-static bool d_tsc(const struct run *r0, const struct run *r3, char *note)
-{
-	note_hex(note, "the real counter, high:low ", r3->res[1], r3->res[0]);
-	return true;
-}
-
-static bool n_ok(const struct run *r0, char *note)
-{
-	return r0->trap < 0;
-}
-
-static bool n_gdt(const struct run *r0, char *note)
-{
-	const struct dtr *d = (const struct dtr *)r0->res;
-
-	note_hex(note, "", d->base, pg_gdtr.base);
-	return r0->trap < 0 && d->base == pg_gdtr.base &&
-	       d->limit == pg_gdtr.limit;
-}
-
-/* The IDT and TR a probe's mode runs with (32-bit or long.S's). */
-static uint32_t expect_idt, expect_tr = TSS_SEL;
-
-static bool n_idt(const struct run *r0, char *note)
-{
-	const struct dtr *d = (const struct dtr *)r0->res;
-
-	note_hex(note, "", d->base, expect_idt);
-	return r0->trap < 0 && d->base == expect_idt;
-}
-
-static bool n_tr(const struct run *r0, char *note)
-{
-	return r0->trap < 0 && (r0->res[0] & 0xffff) == expect_tr;
-}
-
-/* PUSH CS does not exist in 64-bit mode: #UD at any ring. */
-static bool n_ud(const struct run *r0, char *note)
-{
-	return r0->trap == 6;
-}
-
-static bool n_ldt(const struct run *r0, char *note)
-{
-	return r0->trap < 0 && (r0->res[0] & 0xffff) == 0;
-}
-
-static bool n_smsw(const struct run *r0, char *note)
-{
-	uint32_t cr0;
-
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	return r0->trap < 0 && (r0->res[0] & 0xffff) == (cr0 & 0xffff);
-}
-
-static bool n_if_set(const struct run *r0, char *note)
-{
-	return r0->trap < 0 && (r0->res[0] & EFL_IF);
-}
-
-static bool n_iopl3(const struct run *r0, char *note)
-{
-	return r0->trap < 0 && (r0->res[0] & EFL_IOPL) == EFL_IOPL;
-}
-
-static bool n_zf(const struct run *r0, char *note)
-{
-	return r0->trap < 0 && (r0->res[0] & EFL_ZF);
-}
-
-static bool n_rpl0(const struct run *r0, char *note)
-{
-	return r0->trap < 0 && (r0->res[0] & 3) == 0;
-}
-
-static bool n_cpuid(const struct run *r0, char *note)
-{
-	return r0->trap < 0 && (r0->res[0] == 0x756e6547 || /* "Genu" */
-				r0->res[0] == 0x68747541);  /* "Auth" */
-}
-
-static bool n_tsc(const struct run *r0, char *note)
-{
-	return r0->trap < 0 && (r0->res[0] | r0->res[1]);
-}
 
 static const struct probe probes[] = {
 	{ "HLT", p_hlt, p_hlt0, 0, n_ok },
