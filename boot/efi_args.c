@@ -21,6 +21,8 @@ void efi_image_folder(const uint8_t *dp, size_t dp_len, char *dir,
 {
 	size_t k = 0, off = 0;
 
+	if (!len)
+		return;
 	for (int n = 0; dp && n < DP_MAX_NODES && off + 4 <= dp_len; n++) {
 		const uint8_t *node = dp + off;
 		unsigned type = node[0], sub = node[1];
@@ -31,7 +33,8 @@ void efi_image_folder(const uint8_t *dp, size_t dp_len, char *dir,
 			break;
 		/* one node may hold the whole path, or one name each */
 		if (file && k && dir[k - 1] != '\\' && l >= 6 &&
-		    ucs2_at(node + 4, 0) != '\\' && k < len - 1)
+		    ucs2_at(node + 4, 0) && ucs2_at(node + 4, 0) != '\\' &&
+		    k < len - 1)
 			dir[k++] = '\\';
 		for (size_t i = 0; file && i < (l - 4) / 2 && k < len - 1; i++) {
 			uint16_t c = ucs2_at(node + 4, i);
@@ -49,32 +52,47 @@ void efi_image_folder(const uint8_t *dp, size_t dp_len, char *dir,
 	dir[k] = 0;
 }
 
+/* Whether the first word of the n UCS-2 characters ends in ".efi"; its
+ * length (and the spaces after it) in *skip. */
+static bool program_name(const uint8_t *opts, size_t n, size_t *skip)
+{
+	size_t w = 0;
+
+	while (w < n && ucs2_at(opts, w) && ucs2_at(opts, w) != ' ')
+		w++;
+	if (w < 4)
+		return false;
+	for (size_t i = 0; i < 4; i++) {
+		uint16_t c = ucs2_at(opts, w - 4 + i);
+
+		if (c != (uint16_t)".efi"[i] && c != (uint16_t)".EFI"[i])
+			return false;
+	}
+	while (w < n && ucs2_at(opts, w) == ' ')
+		w++;
+	*skip = w;
+	return true;
+}
+
 void efi_load_options(const uint8_t *opts, size_t bytes, char *out,
 		      size_t len)
 {
-	size_t n = opts ? bytes / 2 : 0, k = 0, first;
+	size_t n = opts ? bytes / 2 : 0, k = 0, from = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	if (!len)
+		return;
+	for (size_t i = 0; i < n && ucs2_at(opts, i); i++) {
 		uint16_t c = ucs2_at(opts, i);
 
-		if (!c)
-			break;
 		if (c < 0x20 || c > 0x7e) { /* binary data: no command line */
-			k = 0;
-			break;
+			out[0] = 0;
+			return;
 		}
-		if (k < len - 1)
-			out[k++] = (char)c;
 	}
+	program_name(opts, n, &from); /* the shell's "prog.efi args" */
+	for (size_t i = from; i < n && ucs2_at(opts, i) && k < len - 1; i++)
+		out[k++] = (char)ucs2_at(opts, i);
 	out[k] = 0;
-	for (first = 0; out[first] && out[first] != ' '; first++)
-		;
-	if (first >= 4 && (!strncmp(out + first - 4, ".efi", 4) ||
-			   !strncmp(out + first - 4, ".EFI", 4))) {
-		while (out[first] == ' ')
-			first++;
-		memmove(out, out + first, strlen(out + first) + 1);
-	}
 }
 
 bool efi_take_option(char *cmdline, const char *name, char *val, size_t len)
