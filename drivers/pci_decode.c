@@ -3,6 +3,7 @@
 #include "drivers/pci.h"
 
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "lib/unaligned.h"
 
 /* PCI 3.0, 6.2.5.1: the low bits say I/O or memory (32/64-bit,
@@ -60,26 +61,15 @@ int pci_mcfg_parse(const void *mcfg, size_t len, uint64_t *base,
 	return -ENOENT;
 }
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool pci_parse_bdf(const char *s, uint16_t *bdf)
 {
-	int b1 = hex(s[0]), b0 = b1 < 0 ? -1 : hex(s[1]);
+	int b1 = digit_value(s[0], 16), b0 = b1 < 0 ? -1 : digit_value(s[1], 16);
 	int d1, d0, f;
 
 	if (b0 < 0 || s[2] != ':')
 		return false;
-	d1 = hex(s[3]);
-	d0 = d1 < 0 ? -1 : hex(s[4]);
+	d1 = digit_value(s[3], 16);
+	d0 = d1 < 0 ? -1 : digit_value(s[4], 16);
 	if (d0 < 0 || s[5] != '.' || s[6] < '0' || s[6] > '7' || s[7])
 		return false;
 	f = s[6] - '0';

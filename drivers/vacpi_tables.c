@@ -182,11 +182,6 @@ static void string(struct aml *a, const char *s)
 	emit(a, s, (uint32_t)strlen(s) + 1);
 }
 
-static unsigned hex_digit(char c)
-{
-	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'A' + 10);
-}
-
 /* EisaId ("PNP0A03"): three letters in 5 bits each, then four hex
  * digits, stored big-endian as a DWord (19.6.35). */
 static void eisa_id(struct aml *a, const char *id)
@@ -197,7 +192,7 @@ static void eisa_id(struct aml *a, const char *id)
 	for (int i = 0; i < 3; i++) /* 'A' = 1 */
 		vendor = vendor << 5 | (unsigned)(id[i] - '@');
 	for (int i = 3; i < 7; i++)
-		product = product << 4 | hex_digit(id[i]);
+		product = product << 4 | (unsigned)digit_value(id[i], 16);
 	b[0] = 0x0c;
 	b[1] = (uint8_t)(vendor >> 8);
 	b[2] = (uint8_t)vendor;

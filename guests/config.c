@@ -63,16 +63,11 @@ static bool parse_u64(const char *s, uint64_t *out, const char **end)
 	}
 	start = s;
 	for (;; s++) {
-		unsigned d;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
+		int d = digit_value(*s, base);
+
+		if (d < 0)
 			break;
-		if (v > (UINT64_MAX - d) / base)
+		if (v > (UINT64_MAX - (unsigned)d) / base)
 			return false;
 		v = v * base + d;
 	}

@@ -36,16 +36,11 @@ static bool parse_u32(const char *s, uint32_t *out)
 	if (!*s)
 		return false;
 	for (; *s; s++) {
-		unsigned d;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
+		int d = digit_value(*s, base);
+
+		if (d < 0)
 			return false;
-		v = v * base + d;
+		v = v * base + (unsigned)d;
 		if (v > 0xffffffffu)
 			return false;
 	}

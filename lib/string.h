@@ -14,6 +14,19 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 
+/* The value of digit c in base 10 or 16 (hex digits in either case), or
+ * -1 when c is not one. */
+static inline int digit_value(char c, unsigned base)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (base == 16 && c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (base == 16 && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Copy with truncation; the result is always NUL-terminated when size > 0.
  * Returns the length of src. */
 static inline size_t str_copy(char *dst, const char *src, size_t size)
