@@ -5,23 +5,7 @@
 
 static void note_hex(char *note, const char *what, uint32_t a, uint32_t b)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned n = 0;
-
-	while (*what)
-		note[n++] = *what++;
-	for (int round = 0; round < 2; round++) {
-		uint32_t v = round ? b : a;
-
-		note[n++] = '0';
-		note[n++] = 'x';
-		for (int s = 28; s >= 0; s -= 4)
-			note[n++] = hex[v >> s & 15];
-		if (!round)
-			for (const char *p = " vs "; *p; p++)
-				note[n++] = *p;
-	}
-	note[n] = 0;
+	ksnprintf(note, NOTE_LEN, "%s0x%08x vs 0x%08x", what, a, b);
 }
 
 bool d_gdt(const struct run *r0, const struct run *r3, char *note)

@@ -141,9 +141,10 @@ probe_loop:
 	lea	pg64_before(%rip), %rdi
 	add	%rax, %rdi
 	call	exit_stats
-	lea	pg64_flags(%rip), %rax
-	testl	$1, (%rax,%rbx,4)	/* HLT: a timer wakes it */
-	jz	1f
+	lea	pg64_fns(%rip), %rax
+	mov	(%rax,%rbx,8), %rax
+	cmp	$p64_hlt, %eax		/* HLT at ring 0: a timer wakes it */
+	jne	1f
 	mov	$HC_TIMER, %eax
 	push	%rbx
 	mov	$200, %ebx
@@ -151,9 +152,8 @@ probe_loop:
 	xor	%edx, %edx
 	vmcall
 	pop	%rbx
-1:	lea	pg64_fns(%rip), %rax
-	mov	(%rax,%rbx,8), %rax
-	xor	%ecx, %ecx
+	mov	$p64_hlt0, %eax
+1:	xor	%ecx, %ecx
 	call	run64
 	imul	$STATS_SIZE, %ebx, %eax
 	lea	pg64_after(%rip), %rdi
@@ -166,7 +166,7 @@ probe_loop:
 	mov	%eax, (%rdi)
 	add	$8, %rdi
 	call	copy_res
-	lea	pg64_fns3(%rip), %rax
+	lea	pg64_fns(%rip), %rax
 	mov	(%rax,%rbx,8), %rax
 	mov	$1, %ecx
 	call	run64
@@ -392,25 +392,15 @@ pg_idtr64:	.skip 16
 	.globl pg64_idt
 pg64_idt:	.long idt64
 
-/* ring-0 and ring-3 variants (HLT: a timer wakes the ring-0 one), and
- * flags (bit 0: arm the wake-up timer): the order of pg64_names in C */
+/* the probes, in the order of probes[] in pgstudy.c; HLT has a ring-0
+ * variant (p64_hlt0) that a timer wakes */
 	.balign 8
-	.globl pg64_fns, pg64_fns3, pg64_flags, pg64_n
+	.globl pg64_fns, pg64_n
 pg64_fns:
-	.long p64_hlt0, 0, p64_lgdt, 0, p64_lidt, 0, p64_cr0, 0, p64_cr3, 0, p64_cr4, 0
-	.long p64_rdmsr, 0, p64_wrmsr, 0, p64_in, 0, p64_out, 0, p64_invlpg, 0, p64_clts, 0
-	.long p64_cli, 0, p64_sti, 0, p64_sgdt, 0, p64_sidt, 0, p64_sldt, 0, p64_str, 0
-	.long p64_smsw, 0, p64_pushf, 0, p64_popf_if, 0, p64_popf_iopl, 0, p64_lar, 0
-	.long p64_lsl, 0, p64_verr, 0, p64_verw, 0, p64_push_cs, 0, p64_mov_ss, 0
-	.long p64_lcall, 0, p64_ljmp, 0, p64_lret, 0, p64_iret, 0, p64_cpuid, 0, p64_rdtsc, 0
-pg64_fns3:
 	.long p64_hlt, 0, p64_lgdt, 0, p64_lidt, 0, p64_cr0, 0, p64_cr3, 0, p64_cr4, 0
 	.long p64_rdmsr, 0, p64_wrmsr, 0, p64_in, 0, p64_out, 0, p64_invlpg, 0, p64_clts, 0
 	.long p64_cli, 0, p64_sti, 0, p64_sgdt, 0, p64_sidt, 0, p64_sldt, 0, p64_str, 0
 	.long p64_smsw, 0, p64_pushf, 0, p64_popf_if, 0, p64_popf_iopl, 0, p64_lar, 0
 	.long p64_lsl, 0, p64_verr, 0, p64_verw, 0, p64_push_cs, 0, p64_mov_ss, 0
 	.long p64_lcall, 0, p64_ljmp, 0, p64_lret, 0, p64_iret, 0, p64_cpuid, 0, p64_rdtsc, 0
-pg64_flags:
-	.long 1
-	.fill 33, 4, 0
 pg64_n:	.long 34

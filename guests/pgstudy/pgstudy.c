@@ -183,27 +183,11 @@ static void exit_list(const struct run *r, char *out, unsigned len)
 	unsigned n = 0;
 
 	out[0] = 0;
-	for (unsigned i = 0; i < HV_EXIT_REASONS; i++) {
-		uint64_t d = r->after.count[i] - r->before.count[i];
-
-		if (!d || asynchronous(i))
-			continue;
-		for (const char *p = n ? "," : ""; *p && n < len - 1; p++)
-			out[n++] = *p;
-		char num[8];
-		int k = 0;
-		unsigned v = i;
-		do {
-			num[k++] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v);
-		while (k && n < len - 1)
-			out[n++] = num[--k];
-		out[n] = 0;
-	}
+	for (unsigned i = 0; i < HV_EXIT_REASONS && n < len; i++)
+		if (r->after.count[i] != r->before.count[i] && !asynchronous(i))
+			n += ksnprintf(out + n, len - n, "%s%u", n ? "," : "", i);
 	if (!n)
-		for (const char *p = "none"; *p; p++)
-			out[n++] = *p, out[n] = 0;
+		ksnprintf(out, len, "none");
 }
 
 static const char *trap_name(int v)
@@ -221,7 +205,8 @@ static const char *trap_name(int v)
 
 struct probe {
 	const char *name;
-	void (*fn3)(void), (*fn0)(void);
+	void (*fn)(void);
+	void (*fn0)(void); /* its ring-0 variant, where it needs one */
 	/* ring 3 ran without a trap: did it see other than the kernel would? */
 	bool (*differs)(const struct run *r0, const struct run *r3, char *note);
 	/* ring 0 in this VM: what hardware shows a kernel? */
@@ -230,45 +215,45 @@ struct probe {
 
 static const struct probe probes[] = {
 	{ "HLT", p_hlt, p_hlt0, 0, n_ok },
-	{ "LGDT", p_lgdt, p_lgdt, 0, n_ok },
-	{ "LIDT", p_lidt, p_lidt, 0, n_ok },
-	{ "MOV-to-CR0", p_cr0, p_cr0, 0, n_ok },
-	{ "MOV-to-CR3", p_cr3, p_cr3, 0, n_ok },
-	{ "MOV-to-CR4", p_cr4, p_cr4, 0, n_ok },
-	{ "RDMSR", p_rdmsr, p_rdmsr, 0, n_ok },
-	{ "WRMSR", p_wrmsr, p_wrmsr, 0, n_ok },
-	{ "IN", p_in, p_in, 0, n_ok },
-	{ "OUT", p_out, p_out, 0, n_ok },
-	{ "INVLPG", p_invlpg, p_invlpg, 0, n_ok },
-	{ "CLTS", p_clts, p_clts, 0, n_ok },
-	{ "CLI", p_cli, p_cli, 0, n_ok },
-	{ "STI", p_sti, p_sti, 0, n_ok },
-	{ "SGDT", p_sgdt, p_sgdt, d_gdt, n_gdt },
-	{ "SIDT", p_sidt, p_sidt, d_idt, n_idt },
-	{ "SLDT", p_sldt, p_sldt, d_ldt, n_ldt },
-	{ "STR", p_str, p_str, d_tr, n_tr },
-	{ "SMSW", p_smsw, p_smsw, d_smsw, n_smsw },
-	{ "PUSHF", p_pushf, p_pushf, d_pushf, n_ok },
-	{ "POPF-IF", p_popf_if, p_popf_if, d_if, n_if_set },
-	{ "POPF-IOPL", p_popf_iopl, p_popf_iopl, d_iopl, n_iopl3 },
-	{ "LAR", p_lar, p_lar, d_zf, n_zf },
-	{ "LSL", p_lsl, p_lsl, d_zf, n_zf },
-	{ "VERR", p_verr, p_verr, d_zf, n_zf },
-	{ "VERW", p_verw, p_verw, d_zf, n_zf },
-	{ "PUSH-CS", p_push_cs, p_push_cs, d_rpl, n_rpl0 },
-	{ "MOV-from-SS", p_mov_ss, p_mov_ss, d_rpl, n_rpl0 },
-	{ "CALL-far", p_lcall, p_lcall, 0, n_ok },
-	{ "JMP-far", p_ljmp, p_ljmp, 0, n_ok },
-	{ "RET-far", p_lret, p_lret, 0, n_ok },
-	{ "IRET", p_iret, p_iret, d_if, n_if_set },
-	{ "CPUID", p_cpuid, p_cpuid, d_same, n_cpuid },
-	{ "RDTSC", p_rdtsc, p_rdtsc, d_tsc, n_tsc },
+	{ "LGDT", p_lgdt, 0, 0, n_ok },
+	{ "LIDT", p_lidt, 0, 0, n_ok },
+	{ "MOV-to-CR0", p_cr0, 0, 0, n_ok },
+	{ "MOV-to-CR3", p_cr3, 0, 0, n_ok },
+	{ "MOV-to-CR4", p_cr4, 0, 0, n_ok },
+	{ "RDMSR", p_rdmsr, 0, 0, n_ok },
+	{ "WRMSR", p_wrmsr, 0, 0, n_ok },
+	{ "IN", p_in, 0, 0, n_ok },
+	{ "OUT", p_out, 0, 0, n_ok },
+	{ "INVLPG", p_invlpg, 0, 0, n_ok },
+	{ "CLTS", p_clts, 0, 0, n_ok },
+	{ "CLI", p_cli, 0, 0, n_ok },
+	{ "STI", p_sti, 0, 0, n_ok },
+	{ "SGDT", p_sgdt, 0, d_gdt, n_gdt },
+	{ "SIDT", p_sidt, 0, d_idt, n_idt },
+	{ "SLDT", p_sldt, 0, d_ldt, n_ldt },
+	{ "STR", p_str, 0, d_tr, n_tr },
+	{ "SMSW", p_smsw, 0, d_smsw, n_smsw },
+	{ "PUSHF", p_pushf, 0, d_pushf, n_ok },
+	{ "POPF-IF", p_popf_if, 0, d_if, n_if_set },
+	{ "POPF-IOPL", p_popf_iopl, 0, d_iopl, n_iopl3 },
+	{ "LAR", p_lar, 0, d_zf, n_zf },
+	{ "LSL", p_lsl, 0, d_zf, n_zf },
+	{ "VERR", p_verr, 0, d_zf, n_zf },
+	{ "VERW", p_verw, 0, d_zf, n_zf },
+	{ "PUSH-CS", p_push_cs, 0, d_rpl, n_rpl0 },
+	{ "MOV-from-SS", p_mov_ss, 0, d_rpl, n_rpl0 },
+	{ "CALL-far", p_lcall, 0, 0, n_ok },
+	{ "JMP-far", p_ljmp, 0, 0, n_ok },
+	{ "RET-far", p_lret, 0, 0, n_ok },
+	{ "IRET", p_iret, 0, d_if, n_if_set },
+	{ "CPUID", p_cpuid, 0, d_same, n_cpuid },
+	{ "RDTSC", p_rdtsc, 0, d_tsc, n_tsc },
 };
 
 static void print_row(const struct probe *p, const char *controls,
 		      int mode, const struct run *r0, const struct run *r3)
 {
-	char exits[64], note[96] = "", nnote[96] = "";
+	char exits[64], note[NOTE_LEN] = "", nnote[NOTE_LEN] = "";
 	const char *differs = "-";
 	bool native = p->native(r0, nnote);
 
@@ -289,8 +274,8 @@ static void measure(const struct probe *p, const char *controls)
 
 	if (p->fn0 == p_hlt0) /* a timer wakes the halted vCPU */
 		hv_hypercall(HV_HC_TIMER, 200, VEC_WAKE, 0);
-	run(p->fn0, 0, &r0);
-	run(p->fn3, 1, &r3);
+	run(p->fn0 ? p->fn0 : p->fn, 0, &r0);
+	run(p->fn, 1, &r3);
 	print_row(p, controls, 32, &r0, &r3);
 }
 

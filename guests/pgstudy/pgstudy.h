@@ -4,6 +4,10 @@
 #define GUESTS_PGSTUDY_PGSTUDY_H
 
 #include "guests/lib/guest.h"
+#include "lib/format.h"
+
+/* room for a row's note: what a check compared */
+#define NOTE_LEN 96
 
 #define CS0 0x08
 #define DS0 0x10
