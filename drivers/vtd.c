@@ -303,9 +303,12 @@ int vtd_domain_init(struct vtd_domain *d)
  * tables flushed, here coarsely: every unit's view of the whole range. */
 static void tables_changed(struct vtd_domain *d)
 {
-	for (unsigned i = 0; i < n_units; i++)
-		if (!(units[i].ecap & ECAP_C))
+	for (unsigned i = 0; i < n_units; i++) {
+		if (!(units[i].ecap & ECAP_C)) { /* once covers them all */
 			__asm__ volatile("wbinvd" ::: "memory");
+			break;
+		}
+	}
 	invalidate_all_units(d->id);
 }
 

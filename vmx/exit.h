@@ -28,6 +28,22 @@ static inline void skip_instruction(void)
 		vmwrite(GUEST_INTERRUPTIBILITY, shadow & ~3ull);
 }
 
+/* A general register the exit qualification or instruction information
+ * names (REG_*); RSP lives in the VMCS, the others in r. */
+static inline uint64_t exit_reg(const struct guest_regs *r, unsigned n)
+{
+	return n == REG_RSP ? vmread(GUEST_RSP) : r->gpr[n];
+}
+
+static inline void exit_set_reg(struct guest_regs *r, unsigned n,
+				uint64_t val)
+{
+	if (n == REG_RSP)
+		vmwrite(GUEST_RSP, val);
+	else
+		r->gpr[n] = val;
+}
+
 /* Event injection (vmx/inject.c). */
 void inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 		      uint32_t error);

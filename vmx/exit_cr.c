@@ -10,19 +10,6 @@
 #define CR0_TS (1ull << 3)
 #define CR4_DE (1ull << 3)
 
-static uint64_t get_reg(struct guest_regs *r, unsigned n)
-{
-	return n == REG_RSP ? vmread(GUEST_RSP) : r->gpr[n];
-}
-
-static void set_reg(struct guest_regs *r, unsigned n, uint64_t val)
-{
-	if (n == REG_RSP)
-		vmwrite(GUEST_RSP, val);
-	else
-		r->gpr[n] = val;
-}
-
 /* The value the guest sees: shadow for the bits we own, hardware for the
  * rest. */
 static uint64_t guest_cr(enum vmcs_field hw, enum vmcs_field shadow,
@@ -96,12 +83,12 @@ void exit_cr_access(struct vcpu *v, struct guest_regs *r)
 
 	switch ((q >> 4) & 3) {
 	case 0:
-		ok = mov_to_cr(v, cr, get_reg(r, reg));
+		ok = mov_to_cr(v, cr, exit_reg(r, reg));
 		break;
 	case 1:
 		ok = mov_from_cr(v, cr, &val);
 		if (ok)
-			set_reg(r, reg, val);
+			exit_set_reg(r, reg, val);
 		break;
 	case 2: /* CLTS */
 		ok = vmx_set_cr0(v, vmx_guest_cr0() & ~CR0_TS);
@@ -134,9 +121,9 @@ void exit_dr_access(struct vcpu *v, struct guest_regs *r)
 	}
 	slot = dr < 4 ? &v->ctx.dr[dr] : dr == 6 ? &v->ctx.dr6 : &v->ctx.dr7;
 	if (from)
-		set_reg(r, reg, dr == 6 ? *slot | 0xffff0ff0ull :
+		exit_set_reg(r, reg, dr == 6 ? *slot | 0xffff0ff0ull :
 			dr == 7 ? *slot | 0x400 : *slot);
 	else
-		*slot = get_reg(r, reg);
+		*slot = exit_reg(r, reg);
 	skip_instruction();
 }

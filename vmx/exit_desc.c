@@ -16,20 +16,15 @@
 
 #define INFO_REG_OPERAND (1u << 10)
 
-static uint64_t get_reg(struct guest_regs *r, unsigned n)
-{
-	return n == REG_RSP ? vmread(GUEST_RSP) : r->gpr[n];
-}
-
 static uint64_t operand_address(struct guest_regs *r, uint32_t info)
 {
 	unsigned asz = info >> 7 & 7, seg = info >> 15 & 7;
 	uint64_t a = vmread(EXIT_QUALIFICATION);
 
 	if (!(info & (1u << 27)))
-		a += get_reg(r, info >> 23 & 15);
+		a += exit_reg(r, info >> 23 & 15);
 	if (!(info & (1u << 22)))
-		a += get_reg(r, info >> 18 & 15) << (info & 3);
+		a += exit_reg(r, info >> 18 & 15) << (info & 3);
 	a &= asz == 0 ? 0xffffull : asz == 1 ? 0xffffffffull : ~0ull;
 	if (vmx_guest_mode() != 64 || seg >= 4) /* FS, GS keep their base */
 		a += vmread(GUEST_ES_BASE + 2 * seg);
@@ -143,7 +138,7 @@ void exit_ldtr_tr(struct vcpu *v, struct guest_regs *r)
 	if (id < 2) { /* SLDT, STR */
 		sel = (uint16_t)vmread(tr ? GUEST_TR_SEL : GUEST_LDTR_SEL);
 		if (info & INFO_REG_OPERAND) {
-			r->gpr[reg] = sel; /* zero-extended (32/64-bit operand) */
+			exit_set_reg(r, reg, sel); /* zero-extended */
 		} else if (access(v, operand_address(r, info), &sel, 2, true)) {
 			{
 			inject_gp(v);
@@ -152,7 +147,7 @@ void exit_ldtr_tr(struct vcpu *v, struct guest_regs *r)
 		}
 	} else {
 		if (info & INFO_REG_OPERAND)
-			sel = (uint16_t)get_reg(r, reg);
+			sel = (uint16_t)exit_reg(r, reg);
 		else if (access(v, operand_address(r, info), &sel, 2, false))
 			{
 			inject_gp(v);
