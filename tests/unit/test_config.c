@@ -30,6 +30,24 @@ static int parse(const char *text)
 	return vmcfg_parse(text, strlen(text), "vms.cfg", &set, collect, 0);
 }
 
+/* controls = default | strict; anything else names the key and line. */
+static void vmx_controls(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[vm a]\nkernel = k\n[vm b]\nkernel = k\n"
+			       "controls = strict\n[vm c]\nkernel = k\n"
+			       "controls = default\n"), 0);
+	assert_false(set.vm[0].strict);
+	assert_true(set.vm[1].strict);
+	assert_false(set.vm[2].strict);
+	assert_int_equal(parse("[vm a]\nkernel = k\ncontrols = paranoid\n"
+			       "[vm b]\nkernel = k\n"), 1);
+	assert_string_equal(msgs[0], "vms.cfg:3: controls: 'paranoid' is not a "
+			    "set of VMX controls (default or strict)");
+	assert_false(set.vm[0].valid);
+	assert_true(set.vm[1].valid);
+}
+
 /* pci = BB:DD.F[, ...], repeatable, at most VMCFG_MAX_PCI per VM. */
 static void pci_functions(void **state)
 {
@@ -311,6 +329,7 @@ int main(void)
 		cmocka_unit_test(nul_byte_and_no_newline),
 		cmocka_unit_test(random_input),
 		cmocka_unit_test(pci_functions),
+		cmocka_unit_test(vmx_controls),
 	};
 	return cmocka_run_group_tests(tests, 0, 0);
 }
